@@ -1,0 +1,256 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const workspaceRef = () =>
+  uuid('workspace_id')
+    .notNull()
+    .references(() => workspaces.id, { onDelete: 'cascade' });
+
+export const workspaces = pgTable('workspaces', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: workspaceRef(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['admin', 'member', 'viewer'] }).notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('users_email_unique').on(t.email), index('users_workspace_idx').on(t.workspaceId)],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('sessions_token_hash_unique').on(t.tokenHash)],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: workspaceRef(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    scopes: text('scopes').array().notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('api_keys_key_hash_unique').on(t.keyHash), index('api_keys_workspace_idx').on(t.workspaceId)],
+);
+
+export const companies = pgTable(
+  'companies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: workspaceRef(),
+    name: text('name').notNull(),
+    domain: text('domain'),
+    industry: text('industry'),
+    employeeCount: integer('employee_count'),
+    foundedOn: date('founded_on', { mode: 'string' }),
+    status: text('status', { enum: ['prospect', 'active', 'customer', 'churned'] })
+      .notNull()
+      .default('prospect'),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('companies_workspace_domain_unique').on(t.workspaceId, t.domain),
+    index('companies_workspace_created_idx').on(t.workspaceId, t.createdAt, t.id),
+    index('companies_workspace_status_idx').on(t.workspaceId, t.status),
+    index('companies_workspace_industry_idx').on(t.workspaceId, t.industry),
+    index('companies_tags_gin').using('gin', t.tags),
+  ],
+);
+
+export const people = pgTable(
+  'people',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: workspaceRef(),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    email: text('email'),
+    phone: text('phone'),
+    jobTitle: text('job_title'),
+    companyId: uuid('company_id').references(() => companies.id, { onDelete: 'set null' }),
+    status: text('status', { enum: ['lead', 'active', 'customer', 'churned'] })
+      .notNull()
+      .default('lead'),
+    platform: text('platform', { enum: ['email', 'linkedin', 'twitter', 'whatsapp', 'website', 'referral'] }),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('people_workspace_email_unique').on(t.workspaceId, t.email),
+    index('people_workspace_created_idx').on(t.workspaceId, t.createdAt, t.id),
+    index('people_workspace_status_created_idx').on(t.workspaceId, t.status, t.createdAt),
+    index('people_workspace_platform_idx').on(t.workspaceId, t.platform),
+    index('people_company_idx').on(t.companyId),
+    index('people_tags_gin').using('gin', t.tags),
+  ],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: workspaceRef(),
+    subject: text('subject').notNull(),
+    personId: uuid('person_id').references(() => people.id, { onDelete: 'set null' }),
+    companyId: uuid('company_id').references(() => companies.id, { onDelete: 'set null' }),
+    platform: text('platform', { enum: ['email', 'linkedin', 'whatsapp', 'slack', 'sms', 'phone'] }).notNull(),
+    status: text('status', { enum: ['open', 'pending', 'closed'] })
+      .notNull()
+      .default('open'),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    messageCount: integer('message_count').notNull().default(0),
+    lastMessageAt: timestamp('last_message_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('conversations_workspace_last_message_idx').on(t.workspaceId, t.lastMessageAt, t.id),
+    index('conversations_workspace_created_idx').on(t.workspaceId, t.createdAt, t.id),
+    index('conversations_workspace_status_idx').on(t.workspaceId, t.status),
+    index('conversations_workspace_platform_idx').on(t.workspaceId, t.platform),
+    index('conversations_person_idx').on(t.personId),
+    index('conversations_company_idx').on(t.companyId),
+    index('conversations_tags_gin').using('gin', t.tags),
+  ],
+);
+
+export const activities = pgTable(
+  'activities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: workspaceRef(),
+    type: text('type', { enum: ['note', 'email', 'call', 'meeting', 'status_change', 'task'] }).notNull(),
+    subject: text('subject'),
+    body: text('body'),
+    personId: uuid('person_id').references(() => people.id, { onDelete: 'set null' }),
+    companyId: uuid('company_id').references(() => companies.id, { onDelete: 'set null' }),
+    conversationId: uuid('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('activities_workspace_occurred_idx').on(t.workspaceId, t.occurredAt, t.id),
+    index('activities_workspace_type_idx').on(t.workspaceId, t.type),
+    index('activities_person_idx').on(t.personId),
+    index('activities_company_idx').on(t.companyId),
+    index('activities_conversation_idx').on(t.conversationId),
+  ],
+);
+
+export const savedViews = pgTable(
+  'saved_views',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: workspaceRef(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    object: text('object', { enum: ['people', 'companies', 'conversations', 'activities'] }).notNull(),
+    name: text('name').notNull(),
+    filter: jsonb('filter').$type<Record<string, unknown>>().notNull().default({}),
+    sort: jsonb('sort').$type<{ attribute: string; direction: 'asc' | 'desc' }[]>().notNull().default([]),
+    columns: jsonb('columns').$type<string[]>().notNull().default([]),
+    shared: boolean('shared').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('saved_views_workspace_object_idx').on(t.workspaceId, t.object)],
+);
+
+export const exports = pgTable(
+  'exports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: workspaceRef(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    object: text('object', { enum: ['people', 'companies', 'conversations', 'activities'] }).notNull(),
+    format: text('format', { enum: ['csv', 'xlsx', 'json', 'pdf'] }).notNull(),
+    status: text('status', { enum: ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] })
+      .notNull()
+      .default('queued'),
+    /** The validated startExport input, kept whole so "run again" and the worker see the same request. */
+    request: jsonb('request').$type<Record<string, unknown>>().notNull(),
+    idempotencyKey: text('idempotency_key'),
+    totalRows: bigint('total_rows', { mode: 'number' }),
+    processedRows: bigint('processed_rows', { mode: 'number' }).notNull().default(0),
+    fileName: text('file_name'),
+    storageKey: text('storage_key'),
+    contentType: text('content_type'),
+    fileSize: bigint('file_size', { mode: 'number' }),
+    sha256: text('sha256'),
+    error: jsonb('error').$type<Record<string, unknown>>(),
+    attempts: integer('attempts').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('exports_user_idempotency_unique').on(t.userId, t.idempotencyKey),
+    index('exports_workspace_created_idx').on(t.workspaceId, t.createdAt, t.id),
+    index('exports_user_created_idx').on(t.userId, t.createdAt, t.id),
+    index('exports_status_idx').on(t.status, t.expiresAt),
+  ],
+);
+
+export const schema = {
+  workspaces,
+  users,
+  sessions,
+  apiKeys,
+  companies,
+  people,
+  conversations,
+  activities,
+  savedViews,
+  exports,
+};

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { ApiKeySummary, CreateApiKeyInput, CreatedApiKey } from '../../shared/auth';
+import { guardedProcedure, router } from '../trpc';
+import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
+
+const adminProcedure = guardedProcedure({ role: 'admin', scope: 'records:write' });
+
+export const apiKeysRouter = router({
+  list: adminProcedure
+    .output(z.array(ApiKeySummary))
+    .query(({ ctx }) => listApiKeys(ctx.services.database.db, ctx.identity.workspace.id)),
+
+  create: adminProcedure
+    .input(CreateApiKeyInput)
+    .output(CreatedApiKey)
+    .mutation(({ ctx, input }) =>
+      createApiKey(
+        ctx.services.database.db,
+        { workspaceId: ctx.identity.workspace.id, userId: ctx.identity.user.id, email: ctx.identity.user.email },
+        input,
+      ),
+    ),
+
+  revoke: adminProcedure
+    .input(z.object({ id: z.string().uuid() }))
+    .output(ApiKeySummary)
+    .mutation(({ ctx, input }) => revokeApiKey(ctx.services.database.db, ctx.identity.workspace.id, input.id)),
+});

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { LoginInput, Me } from '../../shared/auth';
+import type { Context } from '../context';
+import { authedProcedure, publicProcedure, router } from '../trpc';
+import { type Identity, login, logout, sessionCookieName, sessionLifetimeMs } from './identity';
+
+function toMe(identity: Identity): Me {
+  return { user: identity.user, workspace: identity.workspace, via: identity.via, scopes: [...identity.scopes] };
+}
+
+function sessionCookie(ctx: Context, token: string, maxAgeSeconds: number): string {
+  const secure = ctx.services.env.APP_URL.startsWith('https://') ? '; Secure' : '';
+  return `${sessionCookieName}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+export const authRouter = router({
+  login: publicProcedure
+    .input(LoginInput)
+    .output(Me)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.rateLimits.consume(`login:${input.email}`, 'login');
+      const session = await login(ctx.services.database.db, input.email, input.password);
+      ctx.setHeader('Set-Cookie', sessionCookie(ctx, session.token, Math.floor(sessionLifetimeMs / 1000)));
+      return toMe(session.identity);
+    }),
+
+  logout: publicProcedure.output(z.object({ ok: z.literal(true) })).mutation(async ({ ctx }) => {
+    if (ctx.sessionToken) await logout(ctx.services.database.db, ctx.sessionToken);
+    ctx.setHeader('Set-Cookie', sessionCookie(ctx, '', 0));
+    return { ok: true as const };
+  }),
+
+  me: authedProcedure.output(Me).query(({ ctx }) => toMe(ctx.identity)),
+});

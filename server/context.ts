@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import type { Database } from './db/database';
+import type { Env } from './env';
+import type { Identity } from './auth/identity';
+import type { RateLimits } from './rate-limits';
+
+/** What the app holds for its lifetime and hands to every request. */
+export interface AppServices {
+  env: Env;
+  database: Database;
+  logger: Logger;
+  rateLimits: RateLimits;
+  /** Filled in by the export engine when it starts (web + workers, or tests). */
+  exportQueue?: ExportQueue;
+}
+
+/** The small part of the job queue the request handlers use; implemented by server/exports. */
+export interface ExportQueue {
+  enqueue(exportId: string, workspaceId: string): Promise<void>;
+}
+
+export interface Context {
+  services: AppServices;
+  requestId: string;
+  identity: Identity | undefined;
+  /** The session cookie sent with the request, so logout can end exactly that session. */
+  sessionToken: string | undefined;
+  setHeader(name: string, value: string | string[]): void;
+}
+
+/** The pure context factory: tests call it directly; the HTTP adapter reads the request and calls it. */
+export function createContext(input: {
+  services: AppServices;
+  requestId: string;
+  identity?: Identity;
+  sessionToken?: string;
+  setHeader?: (name: string, value: string | string[]) => void;
+}): Context {
+  return {
+    services: input.services,
+    requestId: input.requestId,
+    identity: input.identity,
+    sessionToken: input.sessionToken,
+    setHeader: input.setHeader ?? (() => {}),
+  };
+}

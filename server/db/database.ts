@@ -1,0 +1,106 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { schema } from '../../drizzle/schema';
+
+/** The drizzle handle, typed against the Postgres base both drivers share. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  db: Db;
+  /** Raw parameterized SQL, rows back: for pg-boss, set-based seeding and benchmarks. */
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /** Several statements without parameters. */
+  exec(text: string): Promise<void>;
+  /** Rows of a drizzle `sql` query, whichever driver runs it. */
+  rows<Row = Record<string, unknown>>(query: SQL): Promise<Row[]>;
+  /** The connection URL when on Postgres, so other processes (workers, cursors) can connect. */
+  url?: string;
+  /** The embedded client when on PGlite (one connection, single-threaded). */
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = fileURLToPath(new URL('../../drizzle/migrations', import.meta.url));
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  /** PGlite's data directory; omitted means in memory. */
+  pgliteDir?: string;
+  maxConnections?: number;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections ?? 10) : openPglite(options.pgliteDir);
+}
+
+async function openPglite(dir: string | undefined): Promise<Database> {
+  if (dir) mkdirSync(path.dirname(dir), { recursive: true });
+  const client = dir ? new PGlite(dir) : new PGlite();
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    pglite: client,
+    async query<Row>(text: string, params: unknown[] = []) {
+      const result = await client.query<Row>(text, params);
+      return result.rows;
+    },
+    async exec(text: string) {
+      await client.exec(text);
+    },
+    async rows<Row>(query: SQL) {
+      const result = (await db.execute(query)) as unknown as { rows: Row[] };
+      return result.rows;
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  // Notices (such as "relation already exists, skipping") are not errors; keep them out of the log.
+  const client = postgres(url, { max, onnotice: () => {} });
+  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    url,
+    async query<Row>(text: string, params: unknown[] = []) {
+      return (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as Row[];
+    },
+    async exec(text: string) {
+      await client.unsafe(text);
+    },
+    async rows<Row>(query: SQL) {
+      return (await db.execute(query)) as unknown as Row[];
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+export async function migrateDatabase(database: Database): Promise<void> {
+  if (database.kind === 'pglite') {
+    await migratePglite(database.db as unknown as Parameters<typeof migratePglite>[0], { migrationsFolder });
+  } else {
+    await migratePostgres(database.db as unknown as Parameters<typeof migratePostgres>[0], { migrationsFolder });
+  }
+}
+
+/** Lets the event loop breathe between batches: PGlite runs on the main thread and would freeze the server. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,171 @@
+/**
+ * The error catalog: the single source of truth for every error the API can answer.
+ * The server's formatter, the flat HTTP error bodies, the client helpers and docs/errors.md all read it.
+ */
+
+export type ErrorType =
+  | 'validation_error'
+  | 'invalid_request_error'
+  | 'auth_error'
+  | 'rate_limit_error'
+  | 'api_error';
+
+/** The tRPC error code each catalog entry travels as inside tRPC's envelope. */
+export type TrpcCodeKey =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'PAYLOAD_TOO_LARGE';
+
+export interface ErrorSpec {
+  status: number;
+  type: ErrorType;
+  trpcCode: TrpcCodeKey;
+  /** When it happens, in one line. */
+  summary: string;
+  /** What a client should do about it. */
+  remedy: string;
+  /** An example of the error's message and details, for the docs. */
+  example: { message: string; details?: Record<string, unknown> };
+}
+
+export const errorCatalog = {
+  VALIDATION_ERROR: {
+    status: 400,
+    type: 'validation_error',
+    trpcCode: 'BAD_REQUEST',
+    summary: 'The request body or query does not match the schema of the endpoint.',
+    remedy: 'Fix the fields listed in `details.issues` (each has a `path` and a `message`) and send again.',
+    example: {
+      message: 'Input is not valid',
+      details: { issues: [{ path: 'limit', message: 'Too big: expected number to be <=500' }] },
+    },
+  },
+  INVALID_FILTER: {
+    status: 400,
+    type: 'validation_error',
+    trpcCode: 'BAD_REQUEST',
+    summary: 'The filter is not valid for this object: unknown attribute, operator, value type or option.',
+    remedy:
+      '`details.path` points at the offending part of the filter and `details.reason` says why; correct it.',
+    example: {
+      message: 'Filter syntax is invalid',
+      details: {
+        field: 'filter',
+        path: '$and[1].status.$gt',
+        reason: "Operator $gt is not supported for select attribute 'status'",
+      },
+    },
+  },
+  MULTIPLE_MATCH_RESULTS: {
+    status: 400,
+    type: 'invalid_request_error',
+    trpcCode: 'BAD_REQUEST',
+    summary: 'An assert matched more than one record on the matching attribute, so nothing was written.',
+    remedy: 'Assert on an attribute whose values are unique (such as `email` or `domain`).',
+    example: {
+      message: "2 people match last_name = 'Smith'",
+      details: { matching_attribute: 'last_name', match_count: 2 },
+    },
+  },
+  NOT_FOUND: {
+    status: 404,
+    type: 'invalid_request_error',
+    trpcCode: 'NOT_FOUND',
+    summary: 'No such record, view, export or route in this workspace.',
+    remedy: 'Check the id; records of another workspace are never visible.',
+    example: { message: "No person with id '0b5f…'", details: { object: 'people', id: '0b5f…' } },
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    type: 'auth_error',
+    trpcCode: 'UNAUTHORIZED',
+    summary: 'No valid session cookie or API key was sent, or a download link is bad or expired.',
+    remedy: 'Log in, or send `Authorization: Bearer <api key>`; ask for a fresh download link.',
+    example: { message: 'Authentication required' },
+  },
+  FORBIDDEN: {
+    status: 403,
+    type: 'auth_error',
+    trpcCode: 'FORBIDDEN',
+    summary: "The caller's role or the API key's scopes do not allow this action.",
+    remedy: 'Use an account with the role named in `details.required_role`, or a key with `details.required_scope`.',
+    example: {
+      message: 'This action needs the admin role',
+      details: { required_role: 'admin', role: 'viewer' },
+    },
+  },
+  EXPORT_NOT_READY: {
+    status: 409,
+    type: 'invalid_request_error',
+    trpcCode: 'CONFLICT',
+    summary: 'The export has not completed yet (or failed, or was cancelled), so there is no file to download.',
+    remedy: 'Poll `exportStatus` until `status` is `completed`, then ask for the download again.',
+    example: { message: 'Export is still running', details: { status: 'running', percent: 42 } },
+  },
+  EXPORT_EXPIRED: {
+    status: 410,
+    type: 'invalid_request_error',
+    trpcCode: 'NOT_FOUND',
+    summary: "The export's file has been deleted after its retention period.",
+    remedy: 'Start the export again (the Exports page has "Run again").',
+    example: { message: 'Export file has expired', details: { expired_at: '2026-12-01T00:00:00.000Z' } },
+  },
+  RATE_LIMIT_EXCEEDED: {
+    status: 429,
+    type: 'rate_limit_error',
+    trpcCode: 'TOO_MANY_REQUESTS',
+    summary: 'Too many requests from this API key or session (default 100 reads/s and 25 writes/s).',
+    remedy: 'Wait `details.retry_after_seconds` (also in the `Retry-After` header) and retry.',
+    example: {
+      message: 'Rate limit exceeded',
+      details: { retry_after_seconds: 1, limit: 100, kind: 'read' },
+    },
+  },
+  INTERNAL_SERVER_ERROR: {
+    status: 500,
+    type: 'api_error',
+    trpcCode: 'INTERNAL_SERVER_ERROR',
+    summary: 'Something unexpected failed on the server. Nothing about it is leaked to the client.',
+    remedy: 'Retry later; if it persists, report the `request_id` so the server log line can be found.',
+    example: { message: 'An unexpected error occurred' },
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+export const errorCodes = Object.keys(errorCatalog) as ErrorCode[];
+
+/** The flat structured error: the whole body of a plain /api route, and `data` inside tRPC's envelope. */
+export interface StructuredError {
+  status_code: number;
+  type: ErrorType;
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+  request_id?: string;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalog, value);
+}
+
+export function structuredError(
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+  requestId?: string,
+): StructuredError {
+  const spec = errorCatalog[code];
+  return {
+    status_code: spec.status,
+    type: spec.type,
+    code,
+    message,
+    ...(details ? { details } : {}),
+    ...(requestId ? { request_id: requestId } : {}),
+  };
+}
