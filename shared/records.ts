@@ -16,3 +16,43 @@ export type CrmRecord = z.infer<typeof CrmRecord>;
 
 export const RecordId = z.string().uuid('must be a record id (UUID)');
 export const GetRecordInput = z.object({ id: RecordId });
+
+/**
+ * A filter as it travels: any JSON object. Its meaning is checked against the attribute catalog by the
+ * filter validator (shared/filters.ts), so a filter that is well-formed JSON but wrong for the object is
+ * INVALID_FILTER with a path to the offending part, not a generic VALIDATION_ERROR.
+ */
+export const FilterInput = z.record(z.string(), z.unknown());
+export type FilterInput = z.infer<typeof FilterInput>;
+
+export const SortDirection = z.enum(['asc', 'desc']);
+export const SortInput = z.array(z.object({ attribute: z.string().min(1), direction: SortDirection.default('asc') })).max(5);
+export type SortInput = z.infer<typeof SortInput>;
+
+export const maxPageSize = 500;
+
+export const ListRecordsInput = z.object({
+  filter: FilterInput.optional(),
+  viewId: RecordId.optional(),
+  sort: SortInput.optional(),
+  cursor: z.string().max(2000).optional(),
+  limit: z.number().int().min(1).max(maxPageSize).default(50),
+});
+export type ListRecordsInput = z.input<typeof ListRecordsInput>;
+
+export const ListRecordsOutput = z.object({
+  records: z.array(CrmRecord),
+  nextCursor: z.string().nullable(),
+  total: z.number().int(),
+});
+export type ListRecordsOutput = z.infer<typeof ListRecordsOutput>;
+
+export const CountRecordsInput = z.object({ filter: FilterInput.optional(), viewId: RecordId.optional() });
+export const CountRecordsOutput = z.object({ total: z.number().int() });
+
+/** Attio's "assert a record": create when none matches, update when exactly one does. */
+export const AssertRecordInput = z.object({
+  matching_attribute: z.string().min(1),
+  values: z.record(z.string(), z.unknown()),
+});
+export const AssertRecordOutput = z.object({ record: CrmRecord, created: z.boolean() });

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { objectSlugs } from './catalog';
+import { FilterInput, RecordId, SortInput } from './records';
+
+export const exportFormats = ['csv', 'xlsx', 'json', 'pdf'] as const;
+export type ExportFormat = (typeof exportFormats)[number];
+export const exportStatuses = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
+export type ExportStatus = (typeof exportStatuses)[number];
+export const terminalExportStatuses: readonly ExportStatus[] = ['completed', 'failed', 'cancelled', 'expired'];
+
+export const formatLabels: Record<ExportFormat, string> = { csv: 'CSV', xlsx: 'Excel (XLSX)', json: 'JSON', pdf: 'PDF' };
+
+const isoDateOrTimestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO-8601 date or timestamp');
+
+export const DateRangeInput = z
+  .object({ attribute: z.string().min(1), from: isoDateOrTimestamp.optional(), to: isoDateOrTimestamp.optional() })
+  .refine((range) => !range.from || !range.to || Date.parse(range.from) <= Date.parse(range.to), {
+    message: '`from` must not be after `to`',
+    path: ['to'],
+  });
+export type DateRangeInput = z.infer<typeof DateRangeInput>;
+
+export const ExportOptions = z.object({
+  includeBom: z.boolean().default(true),
+  delimiter: z.enum([',', ';', '\t', '|']).default(','),
+  /** IANA time zone for timestamps in the file. */
+  timezone: z
+    .string()
+    .default('UTC')
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as UTC or Europe/Paris'),
+  jsonLines: z.boolean().default(false),
+});
+export type ExportOptions = z.infer<typeof ExportOptions>;
+
+export const StartExportInput = z.object({
+  object: z.enum(objectSlugs),
+  format: z.enum(exportFormats),
+  viewId: RecordId.optional(),
+  filter: FilterInput.optional(),
+  dateRange: DateRangeInput.optional(),
+  columns: z.array(z.string()).min(1).max(60).optional(),
+  sort: SortInput.optional(),
+  options: ExportOptions.partial().optional(),
+  notify: z.object({ email: z.boolean().optional(), webhookUrl: z.string().url().max(2000).optional() }).optional(),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+});
+export type StartExportInput = z.input<typeof StartExportInput>;
+
+export const ExportSummary = z.object({
+  id: z.string(),
+  object: z.enum(objectSlugs),
+  format: z.enum(exportFormats),
+  status: z.enum(exportStatuses),
+  processedRows: z.number().int(),
+  totalRows: z.number().int().nullable(),
+  percent: z.number().min(0).max(100),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  etaSeconds: z.number().nullable(),
+  fileName: z.string().nullable(),
+  fileSize: z.number().int().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  requestedBy: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+  /** The request as started, for the history's filter summary and "run again". */
+  request: StartExportInput,
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
+});
+export type ExportSummary = z.infer<typeof ExportSummary>;
+
+export const ExportIdInput = z.object({ exportId: RecordId });
+export const ListExportsInput = z.object({ cursor: z.string().max(500).optional(), limit: z.number().int().min(1).max(100).default(20) });
+export const ListExportsOutput = z.object({ exports: z.array(ExportSummary), nextCursor: z.string().nullable() });
+export const DownloadExportOutput = z.object({
+  url: z.string(),
+  fileName: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  expiresAt: z.string(),
+});
