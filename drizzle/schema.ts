@@ -73,7 +73,10 @@ export const apiKeys = pgTable(
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [uniqueIndex('api_keys_key_hash_unique').on(t.keyHash), index('api_keys_workspace_idx').on(t.workspaceId)],
+  (t) => [
+    uniqueIndex('api_keys_key_hash_unique').on(t.keyHash),
+    index('api_keys_workspace_idx').on(t.workspaceId),
+  ],
 );
 
 export const companies = pgTable(
@@ -139,7 +142,9 @@ export const conversations = pgTable(
     subject: text('subject').notNull(),
     personId: uuid('person_id').references(() => people.id, { onDelete: 'set null' }),
     companyId: uuid('company_id').references(() => companies.id, { onDelete: 'set null' }),
-    platform: text('platform', { enum: ['email', 'linkedin', 'whatsapp', 'slack', 'sms', 'phone'] }).notNull(),
+    platform: text('platform', {
+      enum: ['email', 'linkedin', 'whatsapp', 'slack', 'sms', 'phone'],
+    }).notNull(),
     status: text('status', { enum: ['open', 'pending', 'closed'] })
       .notNull()
       .default('open'),

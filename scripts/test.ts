@@ -19,8 +19,12 @@ const args = process.argv.slice(2);
 const named = args.filter((arg) => arg.endsWith('.test.ts'));
 const flags = args.filter((arg) => !arg.endsWith('.test.ts'));
 const files = named.length ? named : ['server', 'shared'].flatMap(testFiles).sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, NODE_ENV: 'test' },
-});
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...files],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'test' },
+  },
+);
 process.exit(result.status ?? 1);

@@ -28,7 +28,11 @@ export async function openAppDatabase(env: Env): Promise<Database> {
   return database;
 }
 
-export function createServices(env: Env, database: Database, logger: Logger = createLogger(env.LOG_LEVEL)): AppServices {
+export function createServices(
+  env: Env,
+  database: Database,
+  logger: Logger = createLogger(env.LOG_LEVEL),
+): AppServices {
   return {
     env,
     database,
@@ -45,8 +49,14 @@ export async function startHttp(
   services: AppServices,
   options: { router?: AnyRouter; apiRoutes?: ApiRoute[]; port?: number } = {},
 ): Promise<RunningApp> {
-  const server = createHttpServer({ services, router: options.router ?? appRouter, apiRoutes: options.apiRoutes });
-  await new Promise<void>((resolve) => server.listen(options.port ?? services.env.PORT, '127.0.0.1', resolve));
+  const server = createHttpServer({
+    services,
+    router: options.router ?? appRouter,
+    apiRoutes: options.apiRoutes,
+  });
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? services.env.PORT, '127.0.0.1', resolve),
+  );
   const { port } = server.address() as AddressInfo;
   return {
     services,

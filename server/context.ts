@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { Identity } from './auth/identity';
 import type { Database } from './db/database';
 import type { Env } from './env';
-import type { Identity } from './auth/identity';
 import type { RateLimits } from './rate-limits';
 
 /** What the app holds for its lifetime and hands to every request. */

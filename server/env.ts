@@ -20,7 +20,10 @@ export const envSchema = z.object({
   RATE_LIMIT_READS_PER_SECOND: positiveInt.default(100),
   RATE_LIMIT_WRITES_PER_SECOND: positiveInt.default(25),
   EXPORT_DIR: z.string().min(1).optional(),
-  EXPORT_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 7d, 12h, 30m or 45s').default('7d'),
+  EXPORT_TTL: z
+    .string()
+    .regex(/^\d+[smhd]$/, 'must look like 7d, 12h, 30m or 45s')
+    .default('7d'),
   EXPORT_CONCURRENCY_PER_WORKSPACE: positiveInt.default(2),
   EXPORT_PDF_ROW_CAP: positiveInt.default(10_000),
   SMTP_URL: z.string().url().optional(),
@@ -35,7 +38,11 @@ export class EnvError extends Error {}
 
 /** Parses the environment; unset APP_SECRET is generated once and kept under DATA_DIR. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = envSchema.safeParse(source);
+  // An empty variable (`DATABASE_URL=`) means unset, as in most twelve-factor apps.
+  const present = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new EnvError(`Invalid configuration:\n${lines.join('\n')}`);

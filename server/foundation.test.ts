@@ -3,12 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import { TRPCClientError } from '@trpc/client';
 import { eq } from 'drizzle-orm';
 import { people, workspaces } from '../drizzle/schema';
-import type { ErrorCode } from '../shared/errors';
 import { structuredErrorOf } from '../shared/api-errors';
-import { createClient, type AppRouter } from './sdk';
+import type { ErrorCode } from '../shared/errors';
 import { appRouter } from './router';
-import { publicProcedure, router } from './trpc';
+import { type AppRouter, createClient } from './sdk';
 import { startTestApp, type TestApp } from './testing/test-app';
+import { publicProcedure, router } from './trpc';
 
 /** The router under test plus one procedure that fails the way a bug would. */
 const routerWithBug = router({
@@ -31,8 +31,17 @@ async function rejection(promise: Promise<unknown>): Promise<TRPCClientError<App
 }
 
 async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { response, json: (await response.json()) as { error?: { code: number; message: string; data: Record<string, unknown> } } };
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return {
+    response,
+    json: (await response.json()) as {
+      error?: { code: number; message: string; data: Record<string, unknown> };
+    },
+  };
 }
 
 describe('foundation: the error contract over real HTTP', () => {
@@ -42,7 +51,11 @@ describe('foundation: the error contract over real HTTP', () => {
   before(async () => {
     app = await startTestApp({ router: routerWithBug, env: { RATE_LIMIT_READS_PER_SECOND: '30' } });
     const [acme] = await app.database.db.select().from(workspaces).where(eq(workspaces.slug, 'acme'));
-    const [person] = await app.database.db.select({ id: people.id }).from(people).where(eq(people.workspaceId, acme!.id)).limit(1);
+    const [person] = await app.database.db
+      .select({ id: people.id })
+      .from(people)
+      .where(eq(people.workspaceId, acme!.id))
+      .limit(1);
     acmePersonId = person!.id;
   });
   after(() => app.close());
@@ -69,7 +82,10 @@ describe('foundation: the error contract over real HTTP', () => {
   });
 
   test('login sets an HttpOnly SameSite=Lax cookie; me answers who is calling; logout ends it', async () => {
-    const { response } = await postJson(`${app.url}/trpc/auth.login`, { email: 'member@acme.test', password: 'demo1234' });
+    const { response } = await postJson(`${app.url}/trpc/auth.login`, {
+      email: 'member@acme.test',
+      password: 'demo1234',
+    });
     const cookie = response.headers.get('set-cookie') ?? '';
     assert.match(cookie, /crm_session=[^;]+;.*HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
@@ -83,8 +99,12 @@ describe('foundation: the error contract over real HTTP', () => {
   });
 
   test('a wrong password is 401 with the same message as an unknown email', async () => {
-    const wrong = await rejection(app.anonymous.auth.login.mutate({ email: 'admin@acme.test', password: 'nope' }));
-    const unknown = await rejection(app.anonymous.auth.login.mutate({ email: 'nobody@acme.test', password: 'nope' }));
+    const wrong = await rejection(
+      app.anonymous.auth.login.mutate({ email: 'admin@acme.test', password: 'nope' }),
+    );
+    const unknown = await rejection(
+      app.anonymous.auth.login.mutate({ email: 'nobody@acme.test', password: 'nope' }),
+    );
     assert.equal(wrong.data?.code, 'UNAUTHORIZED');
     assert.equal(wrong.message, unknown.message);
   });
@@ -116,7 +136,7 @@ describe('foundation: the error contract over real HTTP', () => {
     assert.equal((await rejection(withKey.auth.me.query())).data?.code, 'UNAUTHORIZED');
   });
 
-  test("a Globex key reading an Acme person by id → 404 NOT_FOUND, never the record", async () => {
+  test('a Globex key reading an Acme person by id → 404 NOT_FOUND, never the record', async () => {
     const globexAdmin = await app.loginAs('admin@globex.test');
     const { key } = await globexAdmin.apiKeys.create.mutate({ name: 'globex' });
     const globex = createClient({ url: app.url, apiKey: key });
@@ -131,15 +151,24 @@ describe('foundation: the error contract over real HTTP', () => {
 
   test('malformed input → 400 VALIDATION_ERROR with details.issues', async () => {
     const viewer = await app.sessionCookieFor('viewer@acme.test');
-    const response = await fetch(`${app.url}/trpc/people.get?input=${encodeURIComponent(JSON.stringify({ id: 42 }))}`, {
-      headers: { Cookie: viewer },
-    });
+    const response = await fetch(
+      `${app.url}/trpc/people.get?input=${encodeURIComponent(JSON.stringify({ id: 42 }))}`,
+      {
+        headers: { Cookie: viewer },
+      },
+    );
     assert.equal(response.status, 400);
-    const body = (await response.json()) as { error: { data: { code: string; details: { issues: { path: string; message: string }[] } } } };
+    const body = (await response.json()) as {
+      error: { data: { code: string; details: { issues: { path: string; message: string }[] } } };
+    };
     assert.equal(body.error.data.code, 'VALIDATION_ERROR');
     assert.equal(body.error.data.details.issues[0]?.path, 'id');
 
-    const garbage = await fetch(`${app.url}/trpc/auth.login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{not json' });
+    const garbage = await fetch(`${app.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{not json',
+    });
     assert.equal(garbage.status, 400);
     const garbageBody = (await garbage.json()) as { error: { data: { code: string } } };
     assert.equal(garbageBody.error.data.code, 'VALIDATION_ERROR');
@@ -171,7 +200,9 @@ describe('foundation: the error contract over real HTTP', () => {
     assert.ok(statuses.filter((status) => status === 200).length >= 1);
     const retryAfter = Number(limited.headers.get('retry-after'));
     assert.ok(retryAfter >= 1, 'Retry-After header present');
-    const body = (await limited.json()) as { error: { data: { code: string; status_code: number; details: { retry_after_seconds: number } } } };
+    const body = (await limited.json()) as {
+      error: { data: { code: string; status_code: number; details: { retry_after_seconds: number } } };
+    };
     assert.equal(body.error.data.code, 'RATE_LIMIT_EXCEEDED');
     assert.equal(body.error.data.status_code, 429);
     assert.equal(body.error.data.details.retry_after_seconds, retryAfter);

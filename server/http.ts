@@ -54,7 +54,10 @@ function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** Who is calling: an API key in `Authorization: Bearer`, else the session cookie. */
-export async function resolveIdentity(services: AppServices, request: http.IncomingMessage): Promise<Identity | undefined> {
+export async function resolveIdentity(
+  services: AppServices,
+  request: http.IncomingMessage,
+): Promise<Identity | undefined> {
   const key = bearerToken(request.headers.authorization);
   if (key) return identityFromApiKey(services.database.db, key);
   const token = parseCookies(request.headers.cookie)[sessionCookieName];
@@ -68,11 +71,18 @@ function requestIdOf(request: http.IncomingMessage): string {
 
 export function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
-  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload) });
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload),
+  });
   response.end(payload);
 }
 
-export function createRequestHandler(options: { services: AppServices; router: AnyRouter; apiRoutes?: ApiRoute[] }) {
+export function createRequestHandler(options: {
+  services: AppServices;
+  router: AnyRouter;
+  apiRoutes?: ApiRoute[];
+}) {
   const { services } = options;
   const logger = services.logger;
   const apiRoutes: ApiRoute[] = [
@@ -97,30 +107,49 @@ export function createRequestHandler(options: { services: AppServices; router: A
     },
     onError({ error, path: procedurePath, ctx }) {
       const entry = { request_id: ctx?.requestId, path: procedurePath, code: toApiError(error)?.code };
-      if (isUnexpected(error)) logger.error({ ...entry, err: error.cause ?? error }, 'unexpected error in procedure');
+      if (isUnexpected(error))
+        logger.error({ ...entry, err: error.cause ?? error }, 'unexpected error in procedure');
       else logger.debug(entry, error.message);
     },
   });
 
-  async function handleApi(request: http.IncomingMessage, response: http.ServerResponse, url: URL, requestId: string) {
+  async function handleApi(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    url: URL,
+    requestId: string,
+  ) {
     const subPath = url.pathname.slice('/api'.length) || '/';
     try {
       for (const route of apiRoutes) {
         const params = matchPath(route.path, subPath);
         if (!params) continue;
-        if (route.method !== request.method && !(route.method === 'GET' && request.method === 'HEAD')) continue;
+        if (route.method !== request.method && !(route.method === 'GET' && request.method === 'HEAD'))
+          continue;
         let identity: Promise<Identity | undefined> | undefined;
         await route.handle(
-          { raw: request, url, params, requestId, services, identity: () => (identity ??= resolveIdentity(services, request)) },
+          {
+            raw: request,
+            url,
+            params,
+            requestId,
+            services,
+            identity: () => (identity ??= resolveIdentity(services, request)),
+          },
           response,
         );
         return;
       }
-      throw new ApiError('NOT_FOUND', `No route ${request.method} ${url.pathname}`, { method: request.method, path: url.pathname });
+      throw new ApiError('NOT_FOUND', `No route ${request.method} ${url.pathname}`, {
+        method: request.method,
+        path: url.pathname,
+      });
     } catch (error) {
-      if (isUnexpected(error)) logger.error({ request_id: requestId, err: error }, 'unexpected error in api route');
+      if (isUnexpected(error))
+        logger.error({ request_id: requestId, err: error }, 'unexpected error in api route');
       const body = toStructuredError(error, requestId);
-      for (const [name, value] of Object.entries(toApiError(error)?.headers ?? {})) response.setHeader(name, value);
+      for (const [name, value] of Object.entries(toApiError(error)?.headers ?? {}))
+        response.setHeader(name, value);
       if (response.headersSent) response.destroy();
       else sendJson(response, body.status_code, body);
     }
@@ -132,7 +161,16 @@ export function createRequestHandler(options: { services: AppServices; router: A
     response.setHeader('X-Request-Id', requestId);
     response.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ request_id: requestId, method: request.method, url: request.url, status: response.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      logger.info(
+        {
+          request_id: requestId,
+          method: request.method,
+          url: request.url,
+          status: response.statusCode,
+          ms: Math.round(ms * 10) / 10,
+        },
+        'request',
+      );
     });
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) {
@@ -160,7 +198,8 @@ async function healthCheck(services: AppServices, response: http.ServerResponse)
 function serveClient(url: URL, response: http.ServerResponse): void {
   const relative = path.normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
   let file = path.join(staticRoot, relative);
-  if (!file.startsWith(staticRoot) || !existsSync(file) || !statSync(file).isFile()) file = path.join(staticRoot, 'index.html');
+  if (!file.startsWith(staticRoot) || !existsSync(file) || !statSync(file).isFile())
+    file = path.join(staticRoot, 'index.html');
   if (!existsSync(file)) {
     response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
     response.end('The client is not built yet: run `npm run build` (npm start does it for you).');

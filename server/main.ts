@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createServices, openAppDatabase, startHttp } from './app';
 import { demoAccounts, demoPassword, seedDemo } from './db/seed-demo';
@@ -23,7 +23,10 @@ const logger = createLogger(env.LOG_LEVEL);
 const clientIndex = fileURLToPath(new URL('../dist/client/index.html', import.meta.url));
 if (!existsSync(clientIndex)) {
   logger.info('building the client (first start)');
-  execFileSync('npx', ['vite', 'build'], { stdio: 'inherit', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  execFileSync('npx', ['vite', 'build'], {
+    stdio: 'inherit',
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+  });
 }
 
 const database = await openAppDatabase(env);
@@ -35,7 +38,9 @@ const app = await startHttp(services);
 const bootMs = Math.round(performance.now() - bootStarted);
 logger.info({ url: app.url, database: database.kind, boot_ms: bootMs }, 'server started');
 console.log(`\nCRM export API on http://localhost:${env.PORT} (${database.kind}, ready in ${bootMs} ms)`);
-console.log(`Demo logins (password "${demoPassword}"): ${demoAccounts.map((account) => `${account.email} (${account.role})`).join(', ')}\n`);
+console.log(
+  `Demo logins (password "${demoPassword}"): ${demoAccounts.map((account) => `${account.email} (${account.role})`).join(', ')}\n`,
+);
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -10,8 +10,16 @@ export interface RateLimits {
 
 export function createRateLimits(options: { readsPerSecond: number; writesPerSecond: number }): RateLimits {
   const limiters: Record<RequestKind, { limiter: RateLimiterMemory; points: number; per: string }> = {
-    read: { limiter: new RateLimiterMemory({ points: options.readsPerSecond, duration: 1 }), points: options.readsPerSecond, per: 'second' },
-    write: { limiter: new RateLimiterMemory({ points: options.writesPerSecond, duration: 1 }), points: options.writesPerSecond, per: 'second' },
+    read: {
+      limiter: new RateLimiterMemory({ points: options.readsPerSecond, duration: 1 }),
+      points: options.readsPerSecond,
+      per: 'second',
+    },
+    write: {
+      limiter: new RateLimiterMemory({ points: options.writesPerSecond, duration: 1 }),
+      points: options.writesPerSecond,
+      per: 'second',
+    },
     // Password guessing: 10 tries a minute per address and email.
     login: { limiter: new RateLimiterMemory({ points: 10, duration: 60 }), points: 10, per: 'minute' },
   };

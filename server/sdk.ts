@@ -6,11 +6,11 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from './router';
 
-export type { AppRouter } from './router';
-export { structuredErrorOf, hasErrorCode, type ErrorData } from '../shared/api-errors';
+export { type ErrorData, hasErrorCode, structuredErrorOf } from '../shared/api-errors';
+export { catalog } from '../shared/catalog';
 export type { ErrorCode, StructuredError } from '../shared/errors';
 export { errorCatalog } from '../shared/errors';
-export { catalog } from '../shared/catalog';
+export type { AppRouter } from './router';
 
 export interface ClientOptions {
   /** The server's origin, e.g. http://localhost:3000 */

@@ -6,7 +6,14 @@ export type Role = (typeof roles)[number];
 /** admin ⊃ member ⊃ viewer */
 export const roleRank: Record<Role, number> = { viewer: 0, member: 1, admin: 2 };
 
-export const apiKeyScopes = ['records:read', 'records:write', 'exports:read', 'exports:write', 'views:read', 'views:write'] as const;
+export const apiKeyScopes = [
+  'records:read',
+  'records:write',
+  'exports:read',
+  'exports:write',
+  'views:read',
+  'views:write',
+] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 export const LoginInput = z.object({
@@ -36,7 +43,10 @@ export type ApiKeySummary = z.infer<typeof ApiKeySummary>;
 
 export const CreateApiKeyInput = z.object({
   name: z.string().trim().min(1).max(100),
-  scopes: z.array(z.enum(apiKeyScopes)).min(1).default([...apiKeyScopes]),
+  scopes: z
+    .array(z.enum(apiKeyScopes))
+    .min(1)
+    .default([...apiKeyScopes]),
 });
 
 export const CreatedApiKey = ApiKeySummary.extend({ key: z.string() });

@@ -93,7 +93,8 @@ export const errorCatalog = {
     type: 'auth_error',
     trpcCode: 'FORBIDDEN',
     summary: "The caller's role or the API key's scopes do not allow this action.",
-    remedy: 'Use an account with the role named in `details.required_role`, or a key with `details.required_scope`.',
+    remedy:
+      'Use an account with the role named in `details.required_role`, or a key with `details.required_scope`.',
     example: {
       message: 'This action needs the admin role',
       details: { required_role: 'admin', role: 'viewer' },
@@ -103,7 +104,8 @@ export const errorCatalog = {
     status: 409,
     type: 'invalid_request_error',
     trpcCode: 'CONFLICT',
-    summary: 'The export has not completed yet (or failed, or was cancelled), so there is no file to download.',
+    summary:
+      'The export has not completed yet (or failed, or was cancelled), so there is no file to download.',
     remedy: 'Poll `exportStatus` until `status` is `completed`, then ask for the download again.',
     example: { message: 'Export is still running', details: { status: 'running', percent: 42 } },
   },

@@ -6,14 +6,30 @@ export const exportFormats = ['csv', 'xlsx', 'json', 'pdf'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 export const exportStatuses = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
 export type ExportStatus = (typeof exportStatuses)[number];
-export const terminalExportStatuses: readonly ExportStatus[] = ['completed', 'failed', 'cancelled', 'expired'];
+export const terminalExportStatuses: readonly ExportStatus[] = [
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+];
 
-export const formatLabels: Record<ExportFormat, string> = { csv: 'CSV', xlsx: 'Excel (XLSX)', json: 'JSON', pdf: 'PDF' };
+export const formatLabels: Record<ExportFormat, string> = {
+  csv: 'CSV',
+  xlsx: 'Excel (XLSX)',
+  json: 'JSON',
+  pdf: 'PDF',
+};
 
-const isoDateOrTimestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO-8601 date or timestamp');
+const isoDateOrTimestamp = z
+  .string()
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO-8601 date or timestamp');
 
 export const DateRangeInput = z
-  .object({ attribute: z.string().min(1), from: isoDateOrTimestamp.optional(), to: isoDateOrTimestamp.optional() })
+  .object({
+    attribute: z.string().min(1),
+    from: isoDateOrTimestamp.optional(),
+    to: isoDateOrTimestamp.optional(),
+  })
   .refine((range) => !range.from || !range.to || Date.parse(range.from) <= Date.parse(range.to), {
     message: '`from` must not be after `to`',
     path: ['to'],
@@ -48,7 +64,9 @@ export const StartExportInput = z.object({
   columns: z.array(z.string()).min(1).max(60).optional(),
   sort: SortInput.optional(),
   options: ExportOptions.partial().optional(),
-  notify: z.object({ email: z.boolean().optional(), webhookUrl: z.string().url().max(2000).optional() }).optional(),
+  notify: z
+    .object({ email: z.boolean().optional(), webhookUrl: z.string().url().max(2000).optional() })
+    .optional(),
   idempotencyKey: z.string().min(1).max(200).optional(),
 });
 export type StartExportInput = z.input<typeof StartExportInput>;
@@ -71,13 +89,21 @@ export const ExportSummary = z.object({
   requestedBy: z.object({ id: z.string(), name: z.string(), email: z.string() }),
   /** The request as started, for the history's filter summary and "run again". */
   request: StartExportInput,
-  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
+  error: z
+    .object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() })
+    .nullable(),
 });
 export type ExportSummary = z.infer<typeof ExportSummary>;
 
 export const ExportIdInput = z.object({ exportId: RecordId });
-export const ListExportsInput = z.object({ cursor: z.string().max(500).optional(), limit: z.number().int().min(1).max(100).default(20) });
-export const ListExportsOutput = z.object({ exports: z.array(ExportSummary), nextCursor: z.string().nullable() });
+export const ListExportsInput = z.object({
+  cursor: z.string().max(500).optional(),
+  limit: z.number().int().min(1).max(100).default(20),
+});
+export const ListExportsOutput = z.object({
+  exports: z.array(ExportSummary),
+  nextCursor: z.string().nullable(),
+});
 export const DownloadExportOutput = z.object({
   url: z.string(),
   fileName: z.string(),

@@ -26,7 +26,9 @@ export const FilterInput = z.record(z.string(), z.unknown());
 export type FilterInput = z.infer<typeof FilterInput>;
 
 export const SortDirection = z.enum(['asc', 'desc']);
-export const SortInput = z.array(z.object({ attribute: z.string().min(1), direction: SortDirection.default('asc') })).max(5);
+export const SortInput = z
+  .array(z.object({ attribute: z.string().min(1), direction: SortDirection.default('asc') }))
+  .max(5);
 export type SortInput = z.infer<typeof SortInput>;
 
 export const maxPageSize = 500;

@@ -16,7 +16,11 @@ export const apiKeysRouter = router({
     .mutation(({ ctx, input }) =>
       createApiKey(
         ctx.services.database.db,
-        { workspaceId: ctx.identity.workspace.id, userId: ctx.identity.user.id, email: ctx.identity.user.email },
+        {
+          workspaceId: ctx.identity.workspace.id,
+          userId: ctx.identity.user.id,
+          email: ctx.identity.user.email,
+        },
         input,
       ),
     ),
@@ -24,5 +28,7 @@ export const apiKeysRouter = router({
   revoke: adminProcedure
     .input(z.object({ id: z.string().uuid() }))
     .output(ApiKeySummary)
-    .mutation(({ ctx, input }) => revokeApiKey(ctx.services.database.db, ctx.identity.workspace.id, input.id)),
+    .mutation(({ ctx, input }) =>
+      revokeApiKey(ctx.services.database.db, ctx.identity.workspace.id, input.id),
+    ),
 });

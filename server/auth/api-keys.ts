@@ -30,7 +30,9 @@ type SummaryRow = {
 function toSummary(row: SummaryRow): ApiKeySummary {
   return {
     ...row,
-    scopes: row.scopes.filter((scope): scope is ApiKeyScope => (apiKeyScopes as readonly string[]).includes(scope)),
+    scopes: row.scopes.filter((scope): scope is ApiKeyScope =>
+      (apiKeyScopes as readonly string[]).includes(scope),
+    ),
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,

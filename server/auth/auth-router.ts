@@ -5,7 +5,12 @@ import { authedProcedure, publicProcedure, router } from '../trpc';
 import { type Identity, login, logout, sessionCookieName, sessionLifetimeMs } from './identity';
 
 function toMe(identity: Identity): Me {
-  return { user: identity.user, workspace: identity.workspace, via: identity.via, scopes: [...identity.scopes] };
+  return {
+    user: identity.user,
+    workspace: identity.workspace,
+    via: identity.via,
+    scopes: [...identity.scopes],
+  };
 }
 
 function sessionCookie(ctx: Context, token: string, maxAgeSeconds: number): string {

@@ -27,7 +27,11 @@ const identityColumns = {
   workspace: { id: workspaces.id, slug: workspaces.slug, name: workspaces.name },
 };
 
-export async function login(db: Db, email: string, password: string): Promise<{ token: string; expiresAt: Date; identity: Identity }> {
+export async function login(
+  db: Db,
+  email: string,
+  password: string,
+): Promise<{ token: string; expiresAt: Date; identity: Identity }> {
   const [found] = await db
     .select({ ...identityColumns, passwordHash: users.passwordHash })
     .from(users)
@@ -77,7 +81,9 @@ export async function identityFromApiKey(db: Db, key: string): Promise<Identity 
     user: found.user,
     workspace: found.workspace,
     via: 'api_key',
-    scopes: found.scopes.filter((scope): scope is ApiKeyScope => (apiKeyScopes as readonly string[]).includes(scope)),
+    scopes: found.scopes.filter((scope): scope is ApiKeyScope =>
+      (apiKeyScopes as readonly string[]).includes(scope),
+    ),
     apiKeyId: found.keyId,
   };
 }

@@ -7,9 +7,13 @@ import { createApiKey } from '../auth/api-keys';
 import { loadEnv } from '../env';
 
 /** `npm run api-key -- --email admin@acme.test [--scopes records:read,exports:write]`: the key alone on the last line. */
-const { values } = parseArgs({ options: { email: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { email: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' } },
+});
 if (!values.email) {
-  console.error('Usage: npm run api-key -- --email <user email> [--scopes records:read,exports:write] [--name label]');
+  console.error(
+    'Usage: npm run api-key -- --email <user email> [--scopes records:read,exports:write] [--name label]',
+  );
   process.exit(2);
 }
 const scopes = (values.scopes ?? apiKeyScopes.join(',')).split(',').map((scope) => scope.trim());
@@ -31,7 +35,9 @@ try {
       { workspaceId: user.workspaceId, userId: user.id, email: user.email },
       { name: values.name ?? `CLI key for ${user.email}`, scopes: scopes as ApiKeyScope[] },
     );
-    console.log(`Created API key ${created.prefix} for ${user.email} with scopes ${created.scopes.join(', ')}`);
+    console.log(
+      `Created API key ${created.prefix} for ${user.email} with scopes ${created.scopes.join(', ')}`,
+    );
     console.log(created.key);
   }
 } finally {

@@ -25,7 +25,11 @@ const env = loadEnv();
 const database = await openAppDatabase(env);
 try {
   const demo = await seedDemo(database);
-  console.log(demo.created.length ? `Demo workspaces created: ${demo.created.join(', ')}` : 'Demo workspaces already present');
+  console.log(
+    demo.created.length
+      ? `Demo workspaces created: ${demo.created.join(', ')}`
+      : 'Demo workspaces already present',
+  );
   const counts = {
     companies: count(values.companies),
     people: count(values.people),
@@ -33,7 +37,8 @@ try {
     activities: count(values.activities),
   };
   if (Object.values(counts).some((n) => n > 0)) {
-    if (counts.people + counts.conversations + counts.activities > 0 && counts.companies === 0) counts.companies = 1000;
+    if (counts.people + counts.conversations + counts.activities > 0 && counts.companies === 0)
+      counts.companies = 1000;
     const result = await seedScale(database, values.workspace ?? 'acme', counts, (table, done, total) =>
       process.stdout.write(`\r${table}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')}   `),
     );

@@ -29,8 +29,16 @@ export const demoAccounts = [
 ] as const;
 
 const demoWorkspaces = [
-  { slug: 'acme', name: 'Acme', scale: { companies: 200, people: 2500, conversations: 900, activities: 3000 } },
-  { slug: 'globex', name: 'Globex', scale: { companies: 60, people: 600, conversations: 200, activities: 600 } },
+  {
+    slug: 'acme',
+    name: 'Acme',
+    scale: { companies: 200, people: 2500, conversations: 900, activities: 3000 },
+  },
+  {
+    slug: 'globex',
+    name: 'Globex',
+    scale: { companies: 60, people: 600, conversations: 200, activities: 600 },
+  },
 ] as const;
 
 /** A small deterministic PRNG, so every seeded database holds the same demo data. */
@@ -56,38 +64,169 @@ export function randomGenerator(seed: number) {
 }
 
 const firstNames = [
-  'Ada', 'Ben', 'Chloé', 'Dário', 'Émilie', 'François', 'Günther', 'Hélène', 'Ingrid', 'José', 'Kai', 'Łukasz',
-  'María', 'Nuño', 'Oğuz', 'Priya', 'Quentin', 'Renée', 'Søren', 'Tomás', 'Uxía', 'Valentina', 'Wojciech',
-  'Xiomara', 'Yūki', 'Zoë', '太郎', '美咲', 'Владимир', 'Анна', 'محمد', 'فاطمة', 'Δημήτρης', 'Σοφία', 'Jean-Luc',
-  "D'Arcy", 'Anne Marie', 'Björk', 'Siobhán', 'Thành',
+  'Ada',
+  'Ben',
+  'Chloé',
+  'Dário',
+  'Émilie',
+  'François',
+  'Günther',
+  'Hélène',
+  'Ingrid',
+  'José',
+  'Kai',
+  'Łukasz',
+  'María',
+  'Nuño',
+  'Oğuz',
+  'Priya',
+  'Quentin',
+  'Renée',
+  'Søren',
+  'Tomás',
+  'Uxía',
+  'Valentina',
+  'Wojciech',
+  'Xiomara',
+  'Yūki',
+  'Zoë',
+  '太郎',
+  '美咲',
+  'Владимир',
+  'Анна',
+  'محمد',
+  'فاطمة',
+  'Δημήτρης',
+  'Σοφία',
+  'Jean-Luc',
+  "D'Arcy",
+  'Anne Marie',
+  'Björk',
+  'Siobhán',
+  'Thành',
 ];
 const lastNames = [
-  'Smith', 'García', 'Müller', "O'Brien", 'Nguyễn', 'Kowalski', 'Rossi', 'Dubois', 'Søndergaard', 'Yılmaz',
-  'Ivanova', 'Papadopoulos', 'Haddad', 'Tanaka', '山田', 'Петров', 'Smith, Jr.', 'van der Berg', 'Núñez',
-  'Öztürk', 'Johansson', 'Silva', 'Kim', 'Singh', 'Martin', 'Lefèvre',
+  'Smith',
+  'García',
+  'Müller',
+  "O'Brien",
+  'Nguyễn',
+  'Kowalski',
+  'Rossi',
+  'Dubois',
+  'Søndergaard',
+  'Yılmaz',
+  'Ivanova',
+  'Papadopoulos',
+  'Haddad',
+  'Tanaka',
+  '山田',
+  'Петров',
+  'Smith, Jr.',
+  'van der Berg',
+  'Núñez',
+  'Öztürk',
+  'Johansson',
+  'Silva',
+  'Kim',
+  'Singh',
+  'Martin',
+  'Lefèvre',
 ];
 const jobTitles = [
-  'CEO', 'CTO', 'VP Sales', 'Head of Marketing', 'Account Executive', 'Engineer', 'Product Manager',
-  'Designer', 'Customer Success', 'Founder & CEO', 'Sales, EMEA', 'Director "Special Projects"',
-  'Ops\nLogistics', '-VP Growth', '@community', '=cmd|calc', '+Advisor', 'Président-directeur général',
+  'CEO',
+  'CTO',
+  'VP Sales',
+  'Head of Marketing',
+  'Account Executive',
+  'Engineer',
+  'Product Manager',
+  'Designer',
+  'Customer Success',
+  'Founder & CEO',
+  'Sales, EMEA',
+  'Director "Special Projects"',
+  'Ops\nLogistics',
+  '-VP Growth',
+  '@community',
+  '=cmd|calc',
+  '+Advisor',
+  'Président-directeur général',
 ];
 const industries = [
-  'Software', 'Fintech', 'Healthcare', 'Retail', 'Manufacturing', 'Education', 'Media', 'Logistics',
-  'Energy', 'Hospitality', 'Biotech', 'Legal',
+  'Software',
+  'Fintech',
+  'Healthcare',
+  'Retail',
+  'Manufacturing',
+  'Education',
+  'Media',
+  'Logistics',
+  'Energy',
+  'Hospitality',
+  'Biotech',
+  'Legal',
 ];
 const companyWords = [
-  'Nordic', 'Blue', 'Quantum', 'Atlas', 'Café', 'Zürich', 'Sakura', 'Andes', 'Lumen', 'Vertex', 'Harbor',
-  'Pixel', 'Maple', 'Orion', 'Aurora', 'Kilo', 'Delta', 'Echo', 'Sierra', 'Tango',
+  'Nordic',
+  'Blue',
+  'Quantum',
+  'Atlas',
+  'Café',
+  'Zürich',
+  'Sakura',
+  'Andes',
+  'Lumen',
+  'Vertex',
+  'Harbor',
+  'Pixel',
+  'Maple',
+  'Orion',
+  'Aurora',
+  'Kilo',
+  'Delta',
+  'Echo',
+  'Sierra',
+  'Tango',
 ];
 const companySuffixes = ['Labs', 'GmbH', 'Inc.', 'S.A.', 'Ltd', 'Partners', 'Systems', 'AG', 'Co.', 'Studio'];
 const tagPool = [
-  'vip', 'beta', 'newsletter', 'enterprise', 'smb', 'partner', 'event-2026', 'churn-risk', 'upsell', 'champion',
-  'decision-maker', 'webinar', 'trial', 'renewal', 'apac', 'emea', 'amer', 'référence', 'hot lead', 'q4',
+  'vip',
+  'beta',
+  'newsletter',
+  'enterprise',
+  'smb',
+  'partner',
+  'event-2026',
+  'churn-risk',
+  'upsell',
+  'champion',
+  'decision-maker',
+  'webinar',
+  'trial',
+  'renewal',
+  'apac',
+  'emea',
+  'amer',
+  'référence',
+  'hot lead',
+  'q4',
 ];
 const subjects = [
-  'Pricing question', 'Renewal for next year', 'Demo follow-up', 'Invoice #00123', 'Re: "Proposal" v2',
-  'Onboarding, week 1', 'Integration issue\nwith webhooks', 'Contract — signed', 'Café meeting',
-  '=SUM(A1:A9)', 'Quick intro', 'Feature request: exports', 'Vertrag für 2027', '見積もりについて',
+  'Pricing question',
+  'Renewal for next year',
+  'Demo follow-up',
+  'Invoice #00123',
+  'Re: "Proposal" v2',
+  'Onboarding, week 1',
+  'Integration issue\nwith webhooks',
+  'Contract — signed',
+  'Café meeting',
+  '=SUM(A1:A9)',
+  'Quick intro',
+  'Feature request: exports',
+  'Vertrag für 2027',
+  '見積もりについて',
 ];
 const bodies = [
   'Called, left a voicemail.',
@@ -138,7 +277,10 @@ export async function seedDemo(database: Database): Promise<{ created: string[] 
   const created: string[] = [];
   const passwordHash = await hashPassword(demoPassword);
   for (const [workspaceIndex, spec] of demoWorkspaces.entries()) {
-    const [existing] = await db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.slug, spec.slug));
+    const [existing] = await db
+      .select({ id: workspaces.id })
+      .from(workspaces)
+      .where(eq(workspaces.slug, spec.slug));
     if (existing) continue;
     const random = randomGenerator(1234 + workspaceIndex);
     const [workspace] = await db.insert(workspaces).values({ slug: spec.slug, name: spec.name }).returning();
@@ -149,7 +291,13 @@ export async function seedDemo(database: Database): Promise<{ created: string[] 
       .values(
         demoAccounts
           .filter((account) => account.workspace === spec.slug)
-          .map((account) => ({ workspaceId: workspace.id, email: account.email, name: account.name, role: account.role, passwordHash })),
+          .map((account) => ({
+            workspaceId: workspace.id,
+            email: account.email,
+            name: account.name,
+            role: account.role,
+            passwordHash,
+          })),
       )
       .returning({ id: users.id });
 
@@ -168,7 +316,9 @@ export async function seedDemo(database: Database): Promise<{ created: string[] 
         domain: `${slugify(name) || 'company'}${index}.example.com`,
         industry: random.chance(0.1) ? null : random.pick(industries),
         employeeCount: random.chance(0.1) ? null : random.int(1, 20_000),
-        foundedOn: random.chance(0.2) ? null : `${random.int(1950, 2025)}-${String(random.int(1, 12)).padStart(2, '0')}-${String(random.int(1, 28)).padStart(2, '0')}`,
+        foundedOn: random.chance(0.2)
+          ? null
+          : `${random.int(1950, 2025)}-${String(random.int(1, 12)).padStart(2, '0')}-${String(random.int(1, 28)).padStart(2, '0')}`,
         status: random.pick(companyStatuses),
         tags: random.some(tagPool, 4),
         createdAt: daysAgo(random.int(0, 720), random),

@@ -10,13 +10,72 @@ export interface ScaleCounts {
 
 const chunkSize = 100_000;
 
-const sqlArray = (values: readonly string[]) => `array[${values.map((value) => `'${value.replace(/'/g, "''")}'`).join(',')}]`;
+const sqlArray = (values: readonly string[]) =>
+  `array[${values.map((value) => `'${value.replace(/'/g, "''")}'`).join(',')}]`;
 
-const firstNames = sqlArray(['Ada', 'Ben', 'Chloé', 'José', 'Łukasz', 'María', 'Søren', 'Zoë', '太郎', 'Анна', 'محمد', 'Priya', 'Kai', 'Jean-Luc', "D'Arcy"]);
-const lastNames = sqlArray(['Smith', 'García', 'Müller', "O'Brien", 'Nguyễn', 'Kowalski', 'Tanaka', 'Петров', 'Smith, Jr.', 'Öztürk', 'Silva', 'Kim']);
-const industries = sqlArray(['Software', 'Fintech', 'Healthcare', 'Retail', 'Manufacturing', 'Education', 'Media', 'Logistics']);
-const tags = sqlArray(['vip', 'beta', 'newsletter', 'enterprise', 'smb', 'partner', 'churn-risk', 'upsell', 'trial', 'renewal']);
-const jobTitles = sqlArray(['CEO', 'CTO', 'VP Sales', 'Engineer', 'Designer', 'Sales, EMEA', '-VP Growth', '=cmd|calc']);
+const firstNames = sqlArray([
+  'Ada',
+  'Ben',
+  'Chloé',
+  'José',
+  'Łukasz',
+  'María',
+  'Søren',
+  'Zoë',
+  '太郎',
+  'Анна',
+  'محمد',
+  'Priya',
+  'Kai',
+  'Jean-Luc',
+  "D'Arcy",
+]);
+const lastNames = sqlArray([
+  'Smith',
+  'García',
+  'Müller',
+  "O'Brien",
+  'Nguyễn',
+  'Kowalski',
+  'Tanaka',
+  'Петров',
+  'Smith, Jr.',
+  'Öztürk',
+  'Silva',
+  'Kim',
+]);
+const industries = sqlArray([
+  'Software',
+  'Fintech',
+  'Healthcare',
+  'Retail',
+  'Manufacturing',
+  'Education',
+  'Media',
+  'Logistics',
+]);
+const tags = sqlArray([
+  'vip',
+  'beta',
+  'newsletter',
+  'enterprise',
+  'smb',
+  'partner',
+  'churn-risk',
+  'upsell',
+  'trial',
+  'renewal',
+]);
+const jobTitles = sqlArray([
+  'CEO',
+  'CTO',
+  'VP Sales',
+  'Engineer',
+  'Designer',
+  'Sales, EMEA',
+  '-VP Growth',
+  '=cmd|calc',
+]);
 
 /**
  * Generates scale data inside the database with set-based SQL (generate_series), in chunks of 100k rows
@@ -28,7 +87,9 @@ export async function seedScale(
   counts: ScaleCounts,
   onProgress: (table: string, done: number, total: number) => void = () => {},
 ): Promise<{ rows: number; seconds: number }> {
-  const [workspace] = await database.query<{ id: string }>('select id from workspaces where slug = $1', [workspaceSlug]);
+  const [workspace] = await database.query<{ id: string }>('select id from workspaces where slug = $1', [
+    workspaceSlug,
+  ]);
   if (!workspace) throw new Error(`No workspace '${workspaceSlug}': run the demo seed first`);
   // A run tag keeps emails and domains unique when the scale seed runs more than once.
   const run = randomBytes(3).toString('hex');

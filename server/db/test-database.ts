@@ -6,7 +6,11 @@ import { type Database, migrateDatabase, openDatabase } from './database';
  * A fresh, migrated database for one test file: in-memory PGlite, or with DATABASE_URL set, a new
  * database created on that server and dropped afterwards.
  */
-export async function openTestDatabase(): Promise<{ database: Database; url?: string; drop(): Promise<void> }> {
+export async function openTestDatabase(): Promise<{
+  database: Database;
+  url?: string;
+  drop(): Promise<void>;
+}> {
   const baseUrl = process.env.DATABASE_URL;
   if (!baseUrl) {
     const database = await openDatabase({});

@@ -85,7 +85,9 @@ export function referenceTargetColumn(target: ReferenceTarget, slug: string): Pg
 export function displayNameOf(target: ReferenceTarget, id: PgColumn): SQL<string | null> {
   switch (target) {
     case 'people':
-      return sql<string | null>`(select coalesce(nullif(trim(concat_ws(' ', p.first_name, p.last_name)), ''), p.email) from people p where p.id = ${id})`;
+      return sql<
+        string | null
+      >`(select coalesce(nullif(trim(concat_ws(' ', p.first_name, p.last_name)), ''), p.email) from people p where p.id = ${id})`;
     case 'companies':
       return sql<string | null>`(select c.name from companies c where c.id = ${id})`;
     case 'conversations':

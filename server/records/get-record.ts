@@ -7,7 +7,12 @@ import { objectTable } from './attributes';
 import { recordSelection, toRecord } from './record-shape';
 
 /** One record of the workspace by id; another workspace's id is NOT_FOUND, exactly like a missing one. */
-export async function getRecord(db: Db, workspaceId: string, object: ObjectSlug, id: string): Promise<CrmRecord> {
+export async function getRecord(
+  db: Db,
+  workspaceId: string,
+  object: ObjectSlug,
+  id: string,
+): Promise<CrmRecord> {
   const table = objectTable(object);
   const [row] = await db
     .select(recordSelection(object))

@@ -7,7 +7,10 @@ import { attributeColumn, displayNameOf, objectTable } from './attributes';
 const referenceNameSuffix = '__name';
 
 /** The select list of a record: every attribute by slug; a reference adds its display name beside its id. */
-export function recordSelection(object: ObjectSlug, attributes: readonly AttributeSpec[] = objectSpec(object).attributes) {
+export function recordSelection(
+  object: ObjectSlug,
+  attributes: readonly AttributeSpec[] = objectSpec(object).attributes,
+) {
   const selection: Record<string, PgColumn | SQL> = { id: objectTable(object).id };
   for (const attribute of attributes) {
     const column = attributeColumn(object, attribute.slug);

@@ -11,6 +11,8 @@ export function recordsRouter(object: ObjectSlug) {
     get: readProcedure
       .input(GetRecordInput)
       .output(CrmRecord)
-      .query(({ ctx, input }) => getRecord(ctx.services.database.db, ctx.identity.workspace.id, object, input.id)),
+      .query(({ ctx, input }) =>
+        getRecord(ctx.services.database.db, ctx.identity.workspace.id, object, input.id),
+      ),
   });
 }

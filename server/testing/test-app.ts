@@ -1,5 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AnyRouter } from '@trpc/server';
-import { type RunningApp, createServices, startHttp } from '../app';
+import { createServices, type RunningApp, startHttp } from '../app';
 import { sessionCookieName } from '../auth/identity';
 import type { Database } from '../db/database';
 import { seedDemo } from '../db/seed-demo';
@@ -8,9 +11,6 @@ import { loadEnv } from '../env';
 import type { ApiRoute } from '../http';
 import { createLogger } from '../logger';
 import { type CrmClient, createClient } from '../sdk';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 
 export interface TestApp extends RunningApp {
   database: Database;
@@ -30,10 +30,20 @@ export async function startTestApp(
   options: { env?: Record<string, string>; router?: AnyRouter; apiRoutes?: ApiRoute[]; seed?: boolean } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'crm-test-'));
-  const env = loadEnv({ DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', NODE_ENV: 'test', PORT: '0', ...options.env });
+  const env = loadEnv({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    NODE_ENV: 'test',
+    PORT: '0',
+    ...options.env,
+  });
   const test = await openTestDatabase();
   if (options.seed !== false) await seedDemo(test.database);
-  const services = createServices({ ...env, DATABASE_URL: test.url }, test.database, createLogger(env.LOG_LEVEL));
+  const services = createServices(
+    { ...env, DATABASE_URL: test.url },
+    test.database,
+    createLogger(env.LOG_LEVEL),
+  );
   const app = await startHttp(services, { router: options.router, apiRoutes: options.apiRoutes, port: 0 });
 
   async function sessionCookieFor(email: string): Promise<string> {
@@ -44,7 +54,8 @@ export async function startTestApp(
     });
     const cookie = response.headers.get('set-cookie') ?? '';
     const match = new RegExp(`${sessionCookieName}=([^;]+)`).exec(cookie);
-    if (!response.ok || !match) throw new Error(`login as ${email} failed: ${response.status} ${await response.text()}`);
+    if (!response.ok || !match)
+      throw new Error(`login as ${email} failed: ${response.status} ${await response.text()}`);
     return `${sessionCookieName}=${match[1]}`;
   }
 
