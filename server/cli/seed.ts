@@ -43,6 +43,11 @@ try {
       process.stdout.write(`\r${table}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')}   `),
     );
     process.stdout.write('\n');
+    for (const table of result.tables) {
+      console.log(
+        `  ${table.table}: ${table.rows.toLocaleString('en')} rows in ${table.seconds.toFixed(1)} s = ${Math.round(table.rows / table.seconds).toLocaleString('en')} rows/s`,
+      );
+    }
     console.log(
       `Scale seed: ${result.rows.toLocaleString('en')} rows in ${result.seconds.toFixed(1)} s = ${Math.round(result.rows / result.seconds).toLocaleString('en')} rows/s (${database.kind})`,
     );

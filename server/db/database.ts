@@ -11,6 +11,8 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { schema } from '../../drizzle/schema';
 
+export type RawQuery = <Row = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<Row[]>;
+
 /** The drizzle handle, typed against the Postgres base both drivers share. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -21,6 +23,8 @@ export interface Database {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
   /** Several statements without parameters. */
   exec(text: string): Promise<void>;
+  /** Raw SQL inside one transaction on one connection. */
+  transaction<T>(work: (query: RawQuery) => Promise<T>): Promise<T>;
   /** Rows of a drizzle `sql` query, whichever driver runs it. */
   rows<Row = Record<string, unknown>>(query: SQL): Promise<Row[]>;
   /** The connection URL when on Postgres, so other processes (workers, cursors) can connect. */
@@ -61,6 +65,11 @@ async function openPglite(dir: string | undefined): Promise<Database> {
     async exec(text: string) {
       await client.exec(text);
     },
+    transaction(work) {
+      return client.transaction((tx) =>
+        work(async <Row>(text: string, params: unknown[] = []) => (await tx.query<Row>(text, params)).rows),
+      );
+    },
     async rows<Row>(query: SQL) {
       const result = (await db.execute(query)) as unknown as { rows: Row[] };
       return result.rows;
@@ -84,6 +93,15 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     },
     async exec(text: string) {
       await client.unsafe(text);
+    },
+    async transaction<T>(work: (query: RawQuery) => Promise<T>) {
+      const result = await client.begin((tx) =>
+        work(
+          async <Row>(text: string, params: unknown[] = []) =>
+            (await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as Row[],
+        ),
+      );
+      return result as T;
     },
     async rows<Row>(query: SQL) {
       return (await db.execute(query)) as unknown as Row[];
