@@ -1,0 +1,111 @@
+import { inflateSync } from 'node:zlib';
+import ExcelJS from 'exceljs';
+import Papa from 'papaparse';
+
+/** Test helpers: read an export file back the way its consumers would. */
+
+export function readCsv(buffer: Buffer, delimiter = ','): { bom: boolean; rows: string[][] } {
+  const text = buffer.toString('utf8');
+  const bom = text.startsWith('\uFEFF');
+  const parsed = Papa.parse<string[]>(bom ? text.slice(1) : text, { delimiter, skipEmptyLines: true });
+  if (parsed.errors.length)
+    throw new Error(`CSV does not parse: ${JSON.stringify(parsed.errors.slice(0, 3))}`);
+  return { bom, rows: parsed.data };
+}
+
+export type XlsxCell = string | number | Date | null;
+
+export async function readXlsx(buffer: Buffer): Promise<{
+  sheets: { name: string; rows: XlsxCell[][]; frozen: boolean; autoFilter: unknown; headerBold: boolean }[];
+}> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(buffer as unknown as ArrayBuffer);
+  return {
+    sheets: workbook.worksheets.map((sheet) => {
+      const rows: XlsxCell[][] = [];
+      sheet.eachRow({ includeEmpty: true }, (row) => {
+        const cells: XlsxCell[] = [];
+        for (let column = 1; column <= sheet.columnCount; column++) {
+          const value = row.getCell(column).value;
+          cells.push(
+            value == null
+              ? null
+              : typeof value === 'string' || typeof value === 'number' || value instanceof Date
+                ? value
+                : String(value),
+          );
+        }
+        rows.push(cells);
+      });
+      return {
+        name: sheet.name,
+        rows,
+        frozen: sheet.views.some((view) => view.state === 'frozen' && view.ySplit === 1),
+        autoFilter: sheet.autoFilter,
+        headerBold: Boolean(sheet.getRow(1).getCell(1).font?.bold),
+      };
+    }),
+  };
+}
+
+/**
+ * A light PDF reader for pdfkit's output: the page count, and the text of every text-showing operator
+ * in order, decoded through the embedded font's ToUnicode map (or as WinAnsi for the standard fonts).
+ */
+export function readPdf(buffer: Buffer): { pages: number; texts: string[] } {
+  const raw = buffer.toString('latin1');
+  const pages = (raw.match(/\/Type \/Page(?![s\w])/g) ?? []).length;
+  const streams: string[] = [];
+  const marker = /stream\r?\n/g;
+  for (let match = marker.exec(raw); match; match = marker.exec(raw)) {
+    const before = raw.slice(Math.max(0, match.index - 300), match.index);
+    const dictStart = before.lastIndexOf('<<');
+    const dict = before.slice(dictStart);
+    const length = /\/Length (\d+)/.exec(dict);
+    if (!length) continue;
+    const start = match.index + match[0].length;
+    const data = buffer.subarray(start, start + Number(length[1]));
+    try {
+      streams.push((/\/FlateDecode/.test(dict) ? inflateSync(data) : data).toString('latin1'));
+    } catch {
+      // font programs and images: not text
+    }
+    marker.lastIndex = start + Number(length[1]);
+  }
+  const toUnicode = new Map<number, string>();
+  for (const stream of streams) {
+    if (!stream.includes('beginbfrange')) continue;
+    const range = /<([0-9a-f]+)> <([0-9a-f]+)> \[([^\]]*)\]/gi;
+    for (let match = range.exec(stream); match; match = range.exec(stream)) {
+      const first = Number.parseInt(match[1] ?? '0', 16);
+      const targets = (match[3] ?? '').match(/<[^>]*>/g) ?? [];
+      targets.forEach((target, index) => {
+        const units = target
+          .slice(1, -1)
+          .split(' ')
+          .filter(Boolean)
+          .map((hex) => Number.parseInt(hex, 16));
+        toUnicode.set(first + index, String.fromCharCode(...units));
+      });
+    }
+  }
+  const decode = (hex: string) => {
+    if (toUnicode.size) {
+      let text = '';
+      for (let index = 0; index + 4 <= hex.length; index += 4)
+        text += toUnicode.get(Number.parseInt(hex.slice(index, index + 4), 16)) ?? '\uFFFD';
+      return text;
+    }
+    return Buffer.from(hex, 'hex').toString('latin1');
+  };
+  const texts: string[] = [];
+  for (const stream of streams) {
+    if (!stream.includes('BT')) continue;
+    const operator = /\[((?:<[0-9a-f]*>|[-\d.\s])*)\]\s*TJ|<([0-9a-f]*)>\s*Tj/gi;
+    for (let match = operator.exec(stream); match; match = operator.exec(stream)) {
+      const parts = match[1] !== undefined ? (match[1].match(/<([0-9a-f]*)>/gi) ?? []) : [`<${match[2]}>`];
+      texts.push(parts.map((part) => decode(part.slice(1, -1))).join(''));
+    }
+  }
+  return { pages, texts };
+}

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, test } from 'node:test';
+import type { CrmRecord } from '../../../shared/records';
+import { readCsv, readPdf, readXlsx } from '../testing/read-export-file';
+import { isoInZone, neutraliseFormula } from './cell-values';
+import { type ExportColumn, type WriterOptions, writerFactories } from './index';
+
+const columns: ExportColumn[] = [
+  { slug: 'name', label: 'Name', type: 'text' },
+  { slug: 'phone', label: 'Phone', type: 'phone' },
+  { slug: 'employees', label: 'Employees', type: 'number' },
+  { slug: 'founded_on', label: 'Founded on', type: 'date' },
+  { slug: 'created_at', label: 'Created at', type: 'timestamp' },
+  { slug: 'tags', label: 'Tags', type: 'multiselect' },
+  { slug: 'company', label: 'Company', type: 'reference' },
+];
+
+const rows: CrmRecord[] = [
+  {
+    id: 'a',
+    name: 'Smith, Jones & "Partners"',
+    phone: '007123456',
+    employees: -5,
+    founded_on: '1999-12-31',
+    created_at: '2026-06-01T10:00:00.000Z',
+    tags: ['vip', 'hot lead'],
+    company: { id: 'c1', name: '=HYPERLINK("http://evil.example","Click")' },
+  },
+  {
+    id: 'b',
+    name: 'Line one\nLine two — Zoë, 株式会社',
+    phone: '+44 20 1234 5678',
+    employees: null,
+    founded_on: null,
+    created_at: '2026-01-15T23:30:00.000Z',
+    tags: [],
+    company: null,
+  },
+];
+
+const options: WriterOptions = {
+  includeBom: true,
+  delimiter: ',',
+  timezone: 'Europe/Paris',
+  jsonLines: false,
+  title: 'Companies',
+  summary: ['Filter: {"status":"customer"}', 'Created at: 2026-01-01 → 2026-12-31 (Europe/Paris)'],
+};
+
+async function write(format: keyof typeof writerFactories, overrides: Partial<WriterOptions> = {}) {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => chunks.push(Buffer.from(chunk)));
+  const writer = writerFactories[format](out, { ...options, ...overrides });
+  await writer.writeHeader(columns);
+  await writer.writeRows(rows);
+  await writer.finish();
+  return Buffer.concat(chunks);
+}
+
+describe('export writers', () => {
+  test('formula neutralising and zoned ISO timestamps', () => {
+    for (const text of ['=1+1', '+1', '-1', '@x', '\tx', '\rx', '\nx'])
+      assert.equal(neutraliseFormula(text), `'${text}`);
+    assert.equal(neutraliseFormula('plain'), 'plain');
+    assert.equal(isoInZone('2026-06-01T10:00:00.000Z', 'UTC'), '2026-06-01T10:00:00.000Z');
+    assert.equal(isoInZone('2026-06-01T10:00:00.000Z', 'Europe/Paris'), '2026-06-01T12:00:00.000+02:00');
+    assert.equal(isoInZone('2026-01-15T23:30:00.000Z', 'America/New_York'), '2026-01-15T18:30:00.000-05:00');
+    assert.equal(isoInZone('2026-01-15T23:30:00.000Z', 'Asia/Kolkata'), '2026-01-16T05:00:00.000+05:30');
+  });
+
+  test('CSV: BOM, RFC 4180 quoting, labels, joined multiselect, zoned timestamps, neutralised text only', async () => {
+    const buffer = await write('csv');
+    const { bom, rows: parsed } = readCsv(buffer);
+    assert.equal(bom, true);
+    assert.match(buffer.toString('utf8'), /\r\n/);
+    assert.deepEqual(parsed[0], [
+      'Name',
+      'Phone',
+      'Employees',
+      'Founded on',
+      'Created at',
+      'Tags',
+      'Company',
+    ]);
+    assert.deepEqual(parsed[1], [
+      'Smith, Jones & "Partners"',
+      '007123456',
+      '-5',
+      '1999-12-31',
+      '2026-06-01T12:00:00.000+02:00',
+      'vip, hot lead',
+      `'=HYPERLINK("http://evil.example","Click")`,
+    ]);
+    assert.deepEqual(parsed[2], [
+      'Line one\nLine two — Zoë, 株式会社',
+      "'+44 20 1234 5678",
+      '',
+      '',
+      '2026-01-16T00:30:00.000+01:00',
+      '',
+      '',
+    ]);
+    const semicolons = readCsv(await write('csv', { delimiter: ';', includeBom: false }), ';');
+    assert.equal(semicolons.bom, false);
+    assert.equal(semicolons.rows[1]?.[0], 'Smith, Jones & "Partners"');
+  });
+
+  test('XLSX: bold frozen header with autofilter, numbers, real dates, leading zeros kept as text', async () => {
+    const { sheets } = await readXlsx(await write('xlsx'));
+    const [sheet] = sheets;
+    assert.ok(sheet);
+    assert.equal(sheet.name, 'Companies');
+    assert.ok(sheet.frozen);
+    assert.ok(sheet.headerBold);
+    assert.ok(sheet.autoFilter);
+    const [header, first, second] = sheet.rows;
+    assert.deepEqual(header, ['Name', 'Phone', 'Employees', 'Founded on', 'Created at', 'Tags', 'Company']);
+    assert.equal(first?.[0], 'Smith, Jones & "Partners"');
+    assert.equal(first?.[1], '007123456');
+    assert.equal(first?.[2], -5);
+    assert.deepEqual(first?.[3], new Date('1999-12-31T00:00:00.000Z'));
+    // The wall clock of Europe/Paris, stored as Excel stores dates (no zone).
+    assert.deepEqual(first?.[4], new Date('2026-06-01T12:00:00.000Z'));
+    assert.equal(first?.[5], 'vip, hot lead');
+    assert.equal(first?.[6], `'=HYPERLINK("http://evil.example","Click")`);
+    assert.equal(second?.[0], 'Line one\nLine two — Zoë, 株式会社');
+    assert.equal(second?.[1], "'+44 20 1234 5678");
+    assert.equal(second?.[2], null);
+  });
+
+  test('JSON and NDJSON: values as stored, references as { id, name }, arrays kept', async () => {
+    const array = JSON.parse((await write('json')).toString('utf8')) as Record<string, unknown>[];
+    assert.equal(array.length, 2);
+    assert.deepEqual(array[0], {
+      id: 'a',
+      name: 'Smith, Jones & "Partners"',
+      phone: '007123456',
+      employees: -5,
+      founded_on: '1999-12-31',
+      created_at: '2026-06-01T12:00:00.000+02:00',
+      tags: ['vip', 'hot lead'],
+      company: { id: 'c1', name: '=HYPERLINK("http://evil.example","Click")' },
+    });
+    const lines = (await write('json', { jsonLines: true })).toString('utf8').trim().split('\n');
+    assert.equal(lines.length, 2);
+    assert.equal((JSON.parse(lines[1] ?? '') as { phone: string }).phone, '+44 20 1234 5678');
+  });
+
+  test('PDF: landscape table with summary, header and page number, Unicode text', async () => {
+    const { pages, texts } = readPdf(await write('pdf'));
+    assert.equal(pages, 1);
+    assert.equal(texts[0], 'Companies');
+    assert.ok(texts.includes('Filter: {"status":"customer"}'));
+    assert.ok(texts.includes('Name') && texts.includes('Created at'));
+    assert.ok(texts.some((text) => text.startsWith('Smith, Jones')));
+    assert.ok(texts.includes('007123456'));
+    assert.ok(texts.includes('Page 1'));
+  });
+});
