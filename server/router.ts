@@ -1,15 +1,17 @@
 import { apiKeysRouter } from './auth/api-keys-router';
 import { authRouter } from './auth/auth-router';
-import { recordsRouter } from './records/records-router';
+import { assertableRecordsRouter, recordsRouter } from './records/records-router';
 import { router } from './trpc';
+import { viewsRouter } from './views/views-router';
 
 export const appRouter = router({
   auth: authRouter,
   apiKeys: apiKeysRouter,
-  people: recordsRouter('people'),
-  companies: recordsRouter('companies'),
+  people: assertableRecordsRouter('people'),
+  companies: assertableRecordsRouter('companies'),
   conversations: recordsRouter('conversations'),
   activities: recordsRouter('activities'),
+  views: viewsRouter,
 });
 
 export type AppRouter = typeof appRouter;

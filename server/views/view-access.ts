@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { savedViews } from '../../drizzle/schema';
 import type { Role } from '../../shared/auth';
 import { isUuid } from '../../shared/filters';
+import type { Identity } from '../auth/identity';
 import type { Db } from '../db/database';
 import { ApiError } from '../errors/api-error';
 
@@ -10,6 +11,11 @@ export interface WorkspaceScope {
   workspaceId: string;
   userId: string;
   role: Role;
+}
+
+/** The scope of an authenticated caller. */
+export function workspaceScope(identity: Identity): WorkspaceScope {
+  return { workspaceId: identity.workspace.id, userId: identity.user.id, role: identity.user.role };
 }
 
 export type SavedViewRow = typeof savedViews.$inferSelect;
