@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AppServices } from './context';
 import { type Database, migrateDatabase, openDatabase } from './db/database';
 import type { Env } from './env';
+import { exportApiRoutes } from './exports/download-route';
 import { type ApiRoute, createHttpServer } from './http';
 import { createLogger } from './logger';
 import { createRateLimits } from './rate-limits';
@@ -52,7 +53,7 @@ export async function startHttp(
   const server = createHttpServer({
     services,
     router: options.router ?? appRouter,
-    apiRoutes: options.apiRoutes,
+    apiRoutes: [...exportApiRoutes, ...(options.apiRoutes ?? [])],
   });
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? services.env.PORT, '127.0.0.1', resolve),

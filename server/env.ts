@@ -26,6 +26,12 @@ export const envSchema = z.object({
     .default('7d'),
   EXPORT_CONCURRENCY_PER_WORKSPACE: positiveInt.default(2),
   EXPORT_PDF_ROW_CAP: positiveInt.default(10_000),
+  /** Rows read and written per batch by an export job. */
+  EXPORT_BATCH_SIZE: positiveInt.default(1000),
+  /** A running export whose worker has not heartbeaten for this long is taken over by another worker. */
+  EXPORT_LEASE_SECONDS: positiveInt.default(30),
+  /** Sleeps this long after every batch: for demos of progress and cancel, and the worker-crash test. */
+  EXPORT_THROTTLE_MS: z.coerce.number().int().min(0).default(0),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().min(3).default('CRM Exports <exports@crm.local>'),
   WEBHOOK_SECRET: z.string().min(16).optional(),

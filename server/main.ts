@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createServices, openAppDatabase, startHttp } from './app';
 import { demoAccounts, demoPassword, seedDemo } from './db/seed-demo';
 import { EnvError, loadEnv } from './env';
+import { startExportEngine } from './exports/export-engine';
 import { createLogger } from './logger';
 
 /** `npm start`: env → database → migrate → demo seed when empty → client build → jobs → HTTP. */
@@ -33,6 +34,8 @@ const database = await openAppDatabase(env);
 const seeded = await seedDemo(database);
 if (seeded.created.length) logger.info({ workspaces: seeded.created }, 'seeded demo data');
 const services = createServices(env, database, logger);
+// Web and export workers in one process; `npm run worker` adds worker-only processes on Postgres.
+const engine = await startExportEngine(services, { workers: true });
 const app = await startHttp(services);
 
 const bootMs = Math.round(performance.now() - bootStarted);
@@ -48,6 +51,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await app.stop();
+  await engine.stop();
   await database.close();
   process.exit(0);
 }

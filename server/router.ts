@@ -1,5 +1,12 @@
 import { apiKeysRouter } from './auth/api-keys-router';
 import { authRouter } from './auth/auth-router';
+import {
+  cancelExport,
+  downloadExport,
+  exportStatus,
+  listExports,
+  startExport,
+} from './exports/export-procedures';
 import { assertableRecordsRouter, recordsRouter } from './records/records-router';
 import { router } from './trpc';
 import { viewsRouter } from './views/views-router';
@@ -12,6 +19,11 @@ export const appRouter = router({
   conversations: recordsRouter('conversations'),
   activities: recordsRouter('activities'),
   views: viewsRouter,
+  startExport,
+  exportStatus,
+  downloadExport,
+  cancelExport,
+  listExports,
 });
 
 export type AppRouter = typeof appRouter;

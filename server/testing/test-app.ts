@@ -8,12 +8,15 @@ import type { Database } from '../db/database';
 import { seedDemo } from '../db/seed-demo';
 import { openTestDatabase } from '../db/test-database';
 import { loadEnv } from '../env';
+import { type ExportEngine, type ExportEngineOptions, startExportEngine } from '../exports/export-engine';
 import type { ApiRoute } from '../http';
 import { createLogger } from '../logger';
 import { type CrmClient, createClient } from '../sdk';
 
 export interface TestApp extends RunningApp {
   database: Database;
+  /** The export engine, when started with `exports` (off by default). */
+  exportEngine?: ExportEngine;
   /** A typed client with no credentials. */
   anonymous: CrmClient;
   /** Logs in as a demo account and returns a typed client carrying its session cookie. */
@@ -27,7 +30,14 @@ export interface TestApp extends RunningApp {
  * with the demo data, on a free port. One per test file.
  */
 export async function startTestApp(
-  options: { env?: Record<string, string>; router?: AnyRouter; apiRoutes?: ApiRoute[]; seed?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    router?: AnyRouter;
+    apiRoutes?: ApiRoute[];
+    seed?: boolean;
+    /** Start the export engine (pg-boss and, unless `workers: false`, export workers) in this process. */
+    exports?: boolean | ExportEngineOptions;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'crm-test-'));
   const env = loadEnv({
@@ -45,6 +55,14 @@ export async function startTestApp(
     createLogger(env.LOG_LEVEL),
   );
   const app = await startHttp(services, { router: options.router, apiRoutes: options.apiRoutes, port: 0 });
+  // Links the server hands out (downloads, emails) point at this test server unless APP_URL is given.
+  if (!options.env?.APP_URL) services.env = { ...services.env, APP_URL: app.url };
+  const exportEngine = options.exports
+    ? await startExportEngine(services, {
+        pollingIntervalSeconds: 0.5,
+        ...(typeof options.exports === 'object' ? options.exports : {}),
+      })
+    : undefined;
 
   async function sessionCookieFor(email: string): Promise<string> {
     const response = await fetch(`${app.url}/trpc/auth.login`, {
@@ -62,6 +80,7 @@ export async function startTestApp(
   return {
     ...app,
     database: test.database,
+    exportEngine,
     anonymous: createClient({ url: app.url }),
     sessionCookieFor,
     async loginAs(email) {
@@ -69,6 +88,7 @@ export async function startTestApp(
     },
     async close() {
       await app.stop();
+      await exportEngine?.stop();
       await test.drop();
     },
   };

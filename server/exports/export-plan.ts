@@ -1,0 +1,138 @@
+import type { z } from 'zod';
+import type { Role } from '../../shared/auth';
+import { type AttributeSpec, findAttribute, type ObjectSlug, objectSpec } from '../../shared/catalog';
+import {
+  ExportOptions,
+  type ExportOptions as ExportOptionsType,
+  type StartExportInput,
+} from '../../shared/exports';
+import type { Db } from '../db/database';
+import { ApiError } from '../errors/api-error';
+import { resolveRecordQuery } from '../records/record-query';
+import type { ExportColumn } from './writers';
+
+export type ExportRequest = z.output<typeof StartExportInput>;
+export type ResolvedQuery = Awaited<ReturnType<typeof resolveRecordQuery>>;
+
+export interface ExportScope {
+  workspaceId: string;
+  userId: string;
+  role: Role;
+}
+
+export interface ExportPlan {
+  object: ObjectSlug;
+  query: ResolvedQuery;
+  attributes: AttributeSpec[];
+  columns: ExportColumn[];
+  options: ExportOptionsType;
+  title: string;
+  summary: string[];
+}
+
+/** Each chosen column must be an exportable catalog attribute of the object; else VALIDATION_ERROR. */
+function chosenAttributes(object: ObjectSlug, slugs: readonly string[], field: string): AttributeSpec[] {
+  const issues: { path: string; message: string }[] = [];
+  const attributes: AttributeSpec[] = [];
+  const seen = new Set<string>();
+  slugs.forEach((slug, index) => {
+    const attribute = findAttribute(object, slug);
+    if (!attribute?.exportable)
+      issues.push({
+        path: `${field}.${index}`,
+        message: `'${slug}' is not an exportable attribute of ${object}`,
+      });
+    else if (seen.has(slug)) issues.push({ path: `${field}.${index}`, message: `'${slug}' is listed twice` });
+    else {
+      seen.add(slug);
+      attributes.push(attribute);
+    }
+  });
+  if (issues.length) throw new ApiError('VALIDATION_ERROR', 'Some export columns are not valid', { issues });
+  return attributes;
+}
+
+/** The date range as one more filter of the filter language, AND-ed with the view and the filter. */
+function dateRangeFilter(object: ObjectSlug, request: ExportRequest): Record<string, unknown> | undefined {
+  const range = request.dateRange;
+  if (!range || (!range.from && !range.to)) return undefined;
+  const attribute = findAttribute(object, range.attribute);
+  if (!attribute || (attribute.type !== 'date' && attribute.type !== 'timestamp') || !attribute.filterable) {
+    throw new ApiError('INVALID_FILTER', `'${range.attribute}' is not a date attribute of ${object}`, {
+      field: 'dateRange',
+      path: 'dateRange.attribute',
+      reason: `The date range needs a date or timestamp attribute of ${object}, such as '${objectSpec(object).dateAttribute}'`,
+    });
+  }
+  return {
+    [range.attribute]: {
+      ...(range.from ? { $gte: range.from } : {}),
+      ...(range.to ? { $lte: range.to } : {}),
+    },
+  };
+}
+
+function describeRange(request: ExportRequest, zone: string): string | undefined {
+  const range = request.dateRange;
+  if (!range || (!range.from && !range.to)) return undefined;
+  const label = findAttribute(request.object, range.attribute)?.label ?? range.attribute;
+  return `${label}: ${range.from ?? '…'} → ${range.to ?? '…'} (${zone})`;
+}
+
+/**
+ * Everything an export needs before it reads a row: the resolved query (view + filter + date range,
+ * plus the snapshot bound when given), the columns and the options with defaults. startExport runs it
+ * to refuse a bad request before queueing; the job runs it again when it starts.
+ */
+export async function planExport(
+  db: Db,
+  scope: ExportScope,
+  request: ExportRequest,
+  snapshot?: { createdBefore: Date },
+): Promise<ExportPlan> {
+  const object = request.object;
+  const extraFilters: Record<string, unknown>[] = [];
+  const range = dateRangeFilter(object, request);
+  if (range) extraFilters.push(range);
+  // Keyset paging cannot see a snapshot, so rows created after the export started are left out explicitly.
+  if (snapshot) extraFilters.push({ created_at: { $lte: snapshot.createdBefore.toISOString() } });
+  if (request.columns) chosenAttributes(object, request.columns, 'columns');
+  const queryScope = { workspaceId: scope.workspaceId, userId: scope.userId, role: scope.role };
+  const queryInput = { filter: request.filter, viewId: request.viewId, sort: request.sort };
+  const query = await resolveRecordQuery(db, queryScope, object, { ...queryInput, extraFilters });
+  // The summary a reader sees (PDF page 1) leaves out the snapshot bound, which is an implementation detail.
+  const described =
+    snapshot && request.format === 'pdf'
+      ? await resolveRecordQuery(db, queryScope, object, {
+          ...queryInput,
+          extraFilters: range ? [range] : [],
+        })
+      : query;
+  const slugs = request.columns?.length
+    ? request.columns
+    : query.view?.columns.length
+      ? query.view.columns
+      : objectSpec(object).defaultColumns;
+  const attributes = chosenAttributes(object, slugs, request.columns?.length ? 'columns' : 'view.columns');
+  const options = ExportOptions.parse(request.options ?? {});
+  const spec = objectSpec(object);
+  const summary = [
+    query.view ? `View: ${query.view.name}` : undefined,
+    `Filter: ${described.summary || 'none'}`,
+    describeRange(request, options.timezone) ?? 'Date range: all dates',
+    `Sorted by: ${query.orderBy.map((key) => `${findAttribute(object, key.attribute)?.label ?? key.attribute} (${key.direction})`).join(', ')}`,
+  ].filter((line): line is string => Boolean(line));
+  return {
+    object,
+    query,
+    attributes,
+    columns: attributes.map((attribute) => ({
+      slug: attribute.slug,
+      label: attribute.label,
+      type: attribute.type,
+    })),
+    options,
+    title: spec.plural,
+    summary,
+  };
+}

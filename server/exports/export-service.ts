@@ -1,0 +1,217 @@
+import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import type { z } from 'zod';
+import { exports } from '../../drizzle/schema';
+import {
+  type ExportSummary,
+  type ListExportsInput,
+  StartExportInput,
+  type StartExportInput as StartExportRequest,
+} from '../../shared/exports';
+import type { Identity } from '../auth/identity';
+import type { AppServices } from '../context';
+import { ApiError } from '../errors/api-error';
+import { countRecords } from '../records/record-query';
+import { downloadTokenLifetimeMs, signDownloadToken } from './download-token';
+import { planExport } from './export-plan';
+import {
+  type ExportWithRequester,
+  selectExportsWithRequester,
+  toExportSummary,
+  withRequester,
+} from './export-summary';
+import { fileTypeOf } from './writers';
+
+type Services = Pick<AppServices, 'database' | 'env' | 'exportQueue' | 'logger'>;
+
+function scopeOf(identity: Identity) {
+  return { workspaceId: identity.workspace.id, userId: identity.user.id, role: identity.user.role };
+}
+
+/**
+ * The exports a caller may see: their own, or the whole workspace's for an admin. Anything else,
+ * including another workspace's id, is NOT_FOUND, never FORBIDDEN, so ids cannot be probed.
+ */
+function visibleTo(identity: Identity): SQL | undefined {
+  return identity.user.role === 'admin'
+    ? eq(exports.workspaceId, identity.workspace.id)
+    : and(eq(exports.workspaceId, identity.workspace.id), eq(exports.userId, identity.user.id));
+}
+
+export async function findVisibleExport(
+  services: Services,
+  identity: Identity,
+  exportId: string,
+): Promise<ExportWithRequester> {
+  const [row] = await selectExportsWithRequester(services.database.db)
+    .where(and(eq(exports.id, exportId), visibleTo(identity)))
+    .limit(1);
+  if (!row)
+    throw new ApiError('NOT_FOUND', `No export with id '${exportId}'`, { object: 'exports', id: exportId });
+  return withRequester(row);
+}
+
+async function byIdempotencyKey(services: Services, identity: Identity, key: string) {
+  const [row] = await selectExportsWithRequester(services.database.db)
+    .where(and(eq(exports.userId, identity.user.id), eq(exports.idempotencyKey, key)))
+    .limit(1);
+  return row ? withRequester(row) : undefined;
+}
+
+/**
+ * Validates the request completely (columns, view, filter, date range, PDF cap), records the export as
+ * `queued` and hands it to the job queue. The same idempotencyKey from the same user returns the
+ * export it started before, whatever the rest of the request says.
+ */
+export async function startExport(
+  services: Services,
+  identity: Identity,
+  input: StartExportRequest,
+): Promise<ExportSummary> {
+  const request = StartExportInput.parse(input);
+  if (request.idempotencyKey) {
+    const existing = await byIdempotencyKey(services, identity, request.idempotencyKey);
+    if (existing) return toExportSummary(existing);
+  }
+  const { database, env } = services;
+  const plan = await planExport(database.db, scopeOf(identity), request);
+  let totalRows: number | null = null;
+  if (request.format === 'pdf') {
+    totalRows = await countRecords(database.db, plan.query);
+    if (totalRows > env.EXPORT_PDF_ROW_CAP) {
+      throw new ApiError(
+        'VALIDATION_ERROR',
+        `PDF exports are limited to ${env.EXPORT_PDF_ROW_CAP.toLocaleString('en-US')} rows; this one has ${totalRows.toLocaleString('en-US')}. Narrow the filter or choose CSV or XLSX.`,
+        {
+          issues: [{ path: 'format', message: `PDF is capped at ${env.EXPORT_PDF_ROW_CAP} rows` }],
+          row_cap: env.EXPORT_PDF_ROW_CAP,
+          rows: totalRows,
+        },
+      );
+    }
+  }
+  const [inserted] = await database.db
+    .insert(exports)
+    .values({
+      workspaceId: identity.workspace.id,
+      userId: identity.user.id,
+      object: request.object,
+      format: request.format,
+      request: request as Record<string, unknown>,
+      idempotencyKey: request.idempotencyKey ?? null,
+      totalRows,
+    })
+    .onConflictDoNothing()
+    .returning({ id: exports.id });
+  if (!inserted) {
+    // Two requests with one idempotency key raced; the other one won.
+    const existing =
+      request.idempotencyKey && (await byIdempotencyKey(services, identity, request.idempotencyKey));
+    if (existing) return toExportSummary(existing);
+    throw new Error('export insert returned nothing');
+  }
+  if (services.exportQueue) await services.exportQueue.enqueue(inserted.id, identity.workspace.id);
+  else
+    services.logger.warn(
+      { export_id: inserted.id },
+      'no export engine is running; the export waits for a worker',
+    );
+  return toExportSummary(await findVisibleExport(services, identity, inserted.id));
+}
+
+export async function exportStatus(
+  services: Services,
+  identity: Identity,
+  exportId: string,
+): Promise<ExportSummary> {
+  return toExportSummary(await findVisibleExport(services, identity, exportId));
+}
+
+/** Cancels a queued or running export (the job stops within one batch and removes its partial file). */
+export async function cancelExport(
+  services: Services,
+  identity: Identity,
+  exportId: string,
+): Promise<ExportSummary> {
+  const found = await findVisibleExport(services, identity, exportId);
+  if (found.status === 'queued' || found.status === 'running') {
+    await services.database.db
+      .update(exports)
+      .set({ status: 'cancelled', finishedAt: new Date(), updatedAt: new Date() })
+      .where(and(eq(exports.id, exportId), inArray(exports.status, ['queued', 'running'])));
+  }
+  return toExportSummary(await findVisibleExport(services, identity, exportId));
+}
+
+/** A short-lived signed link to the file; the route checks it again, with the user's access, on download. */
+export async function downloadExport(
+  services: Services,
+  identity: Identity,
+  exportId: string,
+  baseUrl: string,
+) {
+  const found = await findVisibleExport(services, identity, exportId);
+  assertDownloadable(found);
+  const expiresAt = new Date(Date.now() + downloadTokenLifetimeMs);
+  const token = signDownloadToken(services.env.APP_SECRET, { exportId, userId: identity.user.id, expiresAt });
+  const type = fileTypeOf(found.format, found.fileName?.endsWith('.ndjson') ?? false);
+  return {
+    url: `${baseUrl.replace(/\/$/, '')}/api/exports/${exportId}/download?token=${encodeURIComponent(token)}`,
+    fileName: found.fileName ?? `export.${type.extension}`,
+    contentType: found.contentType ?? type.contentType,
+    size: found.fileSize ?? 0,
+    expiresAt: expiresAt.toISOString(),
+  };
+}
+
+/** EXPORT_EXPIRED when the file is gone, EXPORT_NOT_READY when there is no file yet (or never will be). */
+export function assertDownloadable(found: ExportWithRequester): void {
+  const expired =
+    found.status === 'expired' ||
+    (found.status === 'completed' && found.expiresAt !== null && found.expiresAt.getTime() <= Date.now());
+  if (expired) {
+    throw new ApiError('EXPORT_EXPIRED', 'Export file has expired', {
+      expired_at: found.expiresAt?.toISOString() ?? null,
+    });
+  }
+  if (found.status !== 'completed' || !found.storageKey) {
+    const summary = toExportSummary(found);
+    const message =
+      found.status === 'failed'
+        ? 'Export failed, there is no file'
+        : found.status === 'cancelled'
+          ? 'Export was cancelled, there is no file'
+          : `Export is still ${found.status}`;
+    throw new ApiError('EXPORT_NOT_READY', message, { status: found.status, percent: summary.percent });
+  }
+}
+
+/** The caller's history, newest first (an admin's is the workspace's); keyset cursor on (created_at, id). */
+export async function listExports(
+  services: Services,
+  identity: Identity,
+  input: z.output<typeof ListExportsInput>,
+): Promise<{ exports: ExportSummary[]; nextCursor: string | null }> {
+  let after: SQL | undefined;
+  if (input.cursor) {
+    const [createdAt, id] = Buffer.from(input.cursor, 'base64url').toString('utf8').split('|');
+    const at = new Date(createdAt ?? '');
+    if (!id || Number.isNaN(at.getTime()))
+      throw new ApiError('VALIDATION_ERROR', 'The cursor is not valid', {
+        issues: [{ path: 'cursor', message: 'not a cursor returned by listExports' }],
+      });
+    after = or(lt(exports.createdAt, at), and(eq(exports.createdAt, at), lt(exports.id, id)));
+  }
+  const rows = await selectExportsWithRequester(services.database.db)
+    .where(and(visibleTo(identity), after))
+    .orderBy(desc(exports.createdAt), desc(exports.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit).map(withRequester);
+  const last = page.at(-1);
+  return {
+    exports: page.map(toExportSummary),
+    nextCursor:
+      rows.length > input.limit && last
+        ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url')
+        : null,
+  };
+}

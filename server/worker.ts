@@ -1,0 +1,39 @@
+import { createServices, openAppDatabase } from './app';
+import { EnvError, loadEnv } from './env';
+import { startExportEngine } from './exports/export-engine';
+import { createLogger } from './logger';
+
+/**
+ * `npm run worker`: export workers only, no HTTP. Run as many as you like against one Postgres
+ * (DATABASE_URL); each takes jobs from the shared pg-boss queue, and the per-workspace limit holds
+ * across all of them. On PGlite the database belongs to one process, so use `npm start` there.
+ */
+let env: ReturnType<typeof loadEnv>;
+try {
+  env = loadEnv();
+} catch (error) {
+  if (error instanceof EnvError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+const logger = createLogger(env.LOG_LEVEL);
+if (!env.DATABASE_URL)
+  logger.warn('no DATABASE_URL: this worker uses its own PGlite database under DATA_DIR');
+const database = await openAppDatabase(env);
+const services = createServices(env, database, logger);
+const engine = await startExportEngine(services, { workers: true });
+logger.info({ database: database.kind, pid: process.pid }, 'export worker started');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'worker shutting down');
+  await engine.stop();
+  await database.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
