@@ -13,6 +13,32 @@ const unicodeFontCandidates = [
 ];
 const unicodeFont = unicodeFontCandidates.find((file) => existsSync(file));
 
+interface GlyphSource {
+  _font?: { font?: { hasGlyphForCodePoint?(codePoint: number): boolean } };
+}
+
+let coverage: ((text: string) => string) | undefined;
+
+/**
+ * Replaces the characters the embedded font has no glyph for (CJK with DejaVu Sans, say) by U+FFFD, so
+ * the PDF shows a visible � instead of an invisible .notdef glyph. CSV, XLSX and JSON carry every
+ * character; only the PDF depends on the font (a CJK font in the candidate list would lift this).
+ */
+export function pdfRenderable(text: string): string {
+  if (!coverage) {
+    const probe = new PDFDocument({ autoFirstPage: false });
+    probe.font(unicodeFont ?? 'Helvetica');
+    // pdfkit does not type its font object; fontkit's hasGlyphForCodePoint is what it uses internally.
+    const font = (probe as unknown as GlyphSource)._font?.font;
+    const has = font?.hasGlyphForCodePoint?.bind(font);
+    const replacement = has?.(0xfffd) ? '\uFFFD' : '?';
+    coverage = has
+      ? (value) => Array.from(value, (char) => (has(char.codePointAt(0) ?? 0) ? char : replacement)).join('')
+      : (value) => value;
+  }
+  return coverage(text);
+}
+
 const weightByType: Record<ExportColumn['type'], number> = {
   text: 3,
   email: 3.5,
@@ -54,7 +80,7 @@ export const createPdfWriter: WriterFactory = (out, options): ExportWriter => {
   const bottom = () => doc.page.height - margin - 14;
 
   const fit = (text: string, width: number): string => {
-    const flat = text.replace(/[\r\n\t]+/g, ' ');
+    const flat = pdfRenderable(text.replace(/[\r\n\t]+/g, ' '));
     if (doc.widthOfString(flat) <= width) return flat;
     let low = 0;
     let high = flat.length;
