@@ -1,0 +1,499 @@
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { structuredErrorOf } from '../../../../shared/api-errors';
+import { type ObjectSlug, objectSpec } from '../../../../shared/catalog';
+import {
+  type ExportFormat,
+  type ExportSummary,
+  exportFormats,
+  formatLabels,
+} from '../../../../shared/exports';
+import { describeFilter, validateFilter } from '../../../../shared/filters';
+import type { FilterInput, SortInput } from '../../../../shared/records';
+import type { SavedView } from '../../../../shared/views';
+import { trpc } from '../../trpc';
+import { isTerminal, useExportTracker } from '../export-tracker/ExportTracker';
+import { useDownloadExport } from '../export-tracker/use-download-export';
+import { Button } from '../ui/Button';
+import { Dialog } from '../ui/Dialog';
+import { ErrorDetails } from '../ui/ErrorDetails';
+import { formatNumber } from '../ui/format';
+import { ColumnPicker } from './ColumnPicker';
+import { ExportProgress } from './ExportProgress';
+import {
+  browserTimeZone,
+  type ExportForm,
+  type ExportScope,
+  estimateInput,
+  initialColumns,
+  pdfRowCap,
+  startInput,
+  timeAttributes,
+  timeZones,
+} from './export-form';
+
+export interface ExportDialogProps {
+  object: ObjectSlug;
+  /** The page's current filter and sort: what "Current filters" exports. */
+  filter: FilterInput | undefined;
+  sort: SortInput[number];
+  /** The page's visible columns: the default choice. */
+  columns: readonly string[];
+  views: readonly SavedView[];
+  /** The saved view the page shows, unmodified: the default scope. */
+  viewId: string | null;
+  onClose(): void;
+}
+
+const formatHints: Record<ExportFormat, string> = {
+  csv: 'Any spreadsheet or tool',
+  xlsx: 'Excel, Numbers, Sheets',
+  json: 'Developers and APIs',
+  pdf: `Printable, up to ${formatNumber(pdfRowCap)} rows`,
+};
+
+function summaryOf(object: ObjectSlug, filter: FilterInput | undefined): string {
+  if (!filter || Object.keys(filter).length === 0) return `All ${objectSpec(object).plural.toLowerCase()}`;
+  const validation = validateFilter(object, filter);
+  return validation.ok ? describeFilter(validation.filter) : 'A filter with a problem';
+}
+
+/**
+ * The export dialog, the same on every record page: choose (scope, format, columns, dates, options),
+ * start, follow the progress (polling exportStatus every second until a terminal state), download.
+ */
+export function ExportDialog(props: ExportDialogProps) {
+  const { object, filter, sort, views, onClose } = props;
+  const spec = objectSpec(object);
+  const tracker = useExportTracker();
+  const utils = trpc.useUtils();
+  const [exportId, setExportId] = useState<string | null>(null);
+  const [form, setForm] = useState<ExportForm>(() => {
+    const view = views.find((candidate) => candidate.id === props.viewId);
+    return {
+      scope: props.viewId ? 'view' : 'current',
+      viewId: props.viewId ?? views[0]?.id ?? null,
+      format: 'csv',
+      columns: initialColumns(object, view?.columns.length ? view.columns : props.columns),
+      dateAttribute: spec.dateAttribute,
+      dateFrom: '',
+      dateTo: '',
+      includeBom: true,
+      timezone: browserTimeZone(),
+      emailMe: false,
+    };
+  });
+  const patch = (next: Partial<ExportForm>) => setForm((current) => ({ ...current, ...next }));
+
+  const estimate = trpc[object].count.useQuery(estimateInput(form, { filter }), {
+    enabled: exportId === null && (form.scope !== 'view' || form.viewId !== null),
+    placeholderData: (previous) => previous,
+  });
+  const start = trpc.startExport.useMutation({
+    onSuccess(summary) {
+      utils.exportStatus.setData({ exportId: summary.id }, summary);
+      void utils.listExports.invalidate();
+      setExportId(summary.id);
+    },
+  });
+  const cancel = trpc.cancelExport.useMutation({
+    onSuccess(summary) {
+      utils.exportStatus.setData({ exportId: summary.id }, summary);
+      void utils.listExports.invalidate();
+    },
+  });
+  const status = trpc.exportStatus.useQuery(
+    { exportId: exportId ?? '' },
+    {
+      enabled: exportId !== null,
+      refetchInterval: (query) => (isTerminal(query.state.data) ? false : 1000),
+      staleTime: 0,
+    },
+  );
+  const summary: ExportSummary | undefined = exportId ? status.data : undefined;
+  const { download, pendingId, error: downloadError } = useDownloadExport();
+
+  // Closing the dialog does not stop the export: the shell's indicator follows it from here.
+  const running = summary !== undefined && !isTerminal(summary);
+  const runningRef = useRef<string | null>(null);
+  runningRef.current = running && summary ? summary.id : null;
+  useEffect(
+    () => () => {
+      if (runningRef.current) tracker.follow(runningRef.current);
+    },
+    [tracker],
+  );
+  useEffect(() => {
+    if (summary?.status === 'completed') void utils.listExports.invalidate();
+  }, [summary?.status, utils]);
+
+  const chosenColumns = form.columns.filter((column) => column.checked);
+  const estimatedRows = estimate.data?.total;
+  const overPdfCap = form.format === 'pdf' && estimatedRows !== undefined && estimatedRows > pdfRowCap;
+  const startError = structuredErrorOf(start.error);
+  const viewOptions = views;
+
+  const scopeSummary =
+    form.scope === 'view'
+      ? summaryOf(object, views.find((view) => view.id === form.viewId)?.filter)
+      : form.scope === 'current'
+        ? summaryOf(object, filter)
+        : `All ${spec.plural.toLowerCase()}`;
+
+  const phase: 'choosing' | 'running' | 'done' | 'failed' | 'cancelled' = !summary
+    ? 'choosing'
+    : summary.status === 'completed'
+      ? 'done'
+      : summary.status === 'failed'
+        ? 'failed'
+        : summary.status === 'cancelled' || summary.status === 'expired'
+          ? 'cancelled'
+          : 'running';
+
+  function submit() {
+    start.mutate({ ...startInput(object, form, { filter, sort }), idempotencyKey: crypto.randomUUID() });
+  }
+
+  const footer =
+    phase === 'choosing' ? (
+      <>
+        <span className="footer-note numeric" data-testid="export-estimate" aria-live="polite">
+          {estimate.isFetching && estimatedRows === undefined
+            ? 'Estimating rows…'
+            : estimatedRows !== undefined
+              ? `About ${formatNumber(estimatedRows)} ${estimatedRows === 1 ? 'row' : 'rows'}`
+              : estimate.error
+                ? (structuredErrorOf(estimate.error)?.message ?? 'Could not estimate rows')
+                : ''}
+        </span>
+        <Button variant="ghost" onClick={onClose}>
+          Cancel
+        </Button>
+        <Button
+          variant="primary"
+          onClick={submit}
+          busy={start.isPending}
+          disabled={chosenColumns.length === 0 || (form.scope === 'view' && !form.viewId)}
+        >
+          Start export
+        </Button>
+      </>
+    ) : phase === 'running' ? (
+      <>
+        <Button variant="ghost" onClick={onClose}>
+          Close — keep running
+        </Button>
+        <Button
+          variant="danger"
+          busy={cancel.isPending}
+          onClick={() => summary && cancel.mutate({ exportId: summary.id })}
+        >
+          Cancel export
+        </Button>
+      </>
+    ) : phase === 'done' ? (
+      <>
+        <Button variant="ghost" onClick={onClose}>
+          Close
+        </Button>
+        <Button
+          variant="primary"
+          data-autofocus
+          busy={pendingId !== null}
+          onClick={() => summary && void download(summary.id).catch(() => {})}
+        >
+          Download {summary?.fileName?.split('.').pop()?.toUpperCase() ?? ''}
+        </Button>
+      </>
+    ) : (
+      <>
+        <Button variant="ghost" onClick={onClose}>
+          Close
+        </Button>
+        <Button
+          variant="primary"
+          onClick={() => {
+            setExportId(null);
+            start.reset();
+          }}
+        >
+          Back to settings
+        </Button>
+      </>
+    );
+
+  return (
+    <Dialog
+      title={`Export ${spec.plural.toLowerCase()}`}
+      description={phase === 'choosing' ? 'Choose what to export and in which format.' : scopeSummary}
+      onClose={onClose}
+      footer={footer}
+      width={720}
+    >
+      <div className="export-dialog" data-phase={phase}>
+        {summary ? (
+          <>
+            <ExportProgress summary={summary} />
+            {downloadError ? (
+              <ErrorDetails
+                error={
+                  structuredErrorOf(downloadError) ?? {
+                    code: 'INTERNAL_SERVER_ERROR',
+                    message: downloadError.message,
+                  }
+                }
+              />
+            ) : null}
+            {cancel.error ? (
+              <ErrorDetails
+                error={
+                  structuredErrorOf(cancel.error) ?? {
+                    code: 'INTERNAL_SERVER_ERROR',
+                    message: cancel.error.message,
+                  }
+                }
+              />
+            ) : null}
+          </>
+        ) : (
+          <ExportChoices
+            object={object}
+            form={form}
+            patch={patch}
+            views={viewOptions}
+            pageFilterSummary={summaryOf(object, filter)}
+            scopeSummary={scopeSummary}
+            overPdfCap={overPdfCap}
+            estimatedRows={estimatedRows}
+            pageColumns={props.columns}
+            startError={
+              startError ??
+              (start.error ? { code: 'INTERNAL_SERVER_ERROR', message: start.error.message } : undefined)
+            }
+          />
+        )}
+      </div>
+    </Dialog>
+  );
+}
+
+function ExportChoices({
+  object,
+  form,
+  patch,
+  views,
+  pageFilterSummary,
+  scopeSummary,
+  overPdfCap,
+  estimatedRows,
+  pageColumns,
+  startError,
+}: {
+  object: ObjectSlug;
+  form: ExportForm;
+  patch(next: Partial<ExportForm>): void;
+  views: readonly SavedView[];
+  pageFilterSummary: string;
+  scopeSummary: string;
+  overPdfCap: boolean;
+  estimatedRows: number | undefined;
+  pageColumns: readonly string[];
+  startError: { code: string; message: string; details?: Record<string, unknown> } | undefined;
+}) {
+  const spec = objectSpec(object);
+  const zones = useMemo(timeZones, []);
+  const viewSelectId = useId();
+  const scopes: { value: ExportScope; label: string; hint: string; disabled?: boolean }[] = [
+    { value: 'current', label: 'Current filters', hint: pageFilterSummary },
+    {
+      value: 'view',
+      label: 'A saved view',
+      hint: views.length ? 'Its filter, sort and columns' : 'No saved views yet',
+      disabled: views.length === 0,
+    },
+    { value: 'all', label: `All ${spec.plural.toLowerCase()}`, hint: 'Ignore the filters' },
+  ];
+
+  return (
+    <div className="export-form">
+      {startError ? <ErrorDetails title="The export could not start" error={startError} /> : null}
+
+      <fieldset className="form-section">
+        <legend>Records</legend>
+        <div className="choice-grid choice-grid-3">
+          {scopes.map((scope) => (
+            <label
+              key={scope.value}
+              className={`choice-card${form.scope === scope.value ? ' is-selected' : ''}${scope.disabled ? ' is-disabled' : ''}`}
+            >
+              <input
+                type="radio"
+                name="export-scope"
+                value={scope.value}
+                checked={form.scope === scope.value}
+                disabled={scope.disabled}
+                onChange={() => {
+                  const view = views.find((candidate) => candidate.id === form.viewId) ?? views[0];
+                  patch({
+                    scope: scope.value,
+                    ...(scope.value === 'view' && view
+                      ? {
+                          viewId: view.id,
+                          columns: initialColumns(object, view.columns.length ? view.columns : pageColumns),
+                        }
+                      : {}),
+                  });
+                }}
+              />
+              <span className="choice-title">{scope.label}</span>
+              <span className="choice-hint">{scope.hint}</span>
+            </label>
+          ))}
+        </div>
+        {form.scope === 'view' && views.length ? (
+          <div className="field field-inline">
+            <label htmlFor={viewSelectId} className="field-label">
+              View
+            </label>
+            <select
+              id={viewSelectId}
+              className="input"
+              value={form.viewId ?? ''}
+              onChange={(event) => {
+                const view = views.find((candidate) => candidate.id === event.target.value);
+                patch({
+                  viewId: event.target.value,
+                  ...(view?.columns.length ? { columns: initialColumns(object, view.columns) } : {}),
+                });
+              }}
+            >
+              {views.map((view) => (
+                <option key={view.id} value={view.id}>
+                  {view.name}
+                  {view.shared ? ' (shared)' : ''}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+        <p className="scope-summary" data-testid="export-scope-summary">
+          {scopeSummary}
+        </p>
+      </fieldset>
+
+      <fieldset className="form-section">
+        <legend>Format</legend>
+        <div className="choice-grid choice-grid-4">
+          {exportFormats.map((format) => (
+            <label key={format} className={`choice-card${form.format === format ? ' is-selected' : ''}`}>
+              <input
+                type="radio"
+                name="export-format"
+                value={format}
+                checked={form.format === format}
+                onChange={() => patch({ format })}
+              />
+              <span className="choice-title">{formatLabels[format]}</span>
+              <span className="choice-hint">{formatHints[format]}</span>
+            </label>
+          ))}
+        </div>
+        {overPdfCap ? (
+          <p className="callout callout-warning">
+            PDF exports are limited to {formatNumber(pdfRowCap)} rows and this one has about{' '}
+            {formatNumber(estimatedRows ?? 0)}. Narrow the filters or choose CSV or Excel.
+          </p>
+        ) : null}
+      </fieldset>
+
+      <ColumnPicker
+        columns={form.columns}
+        onChange={(columns) => patch({ columns })}
+        onReset={() => patch({ columns: initialColumns(object, pageColumns) })}
+      />
+
+      <fieldset className="form-section">
+        <legend>Date range</legend>
+        <div className="date-range-row">
+          <label className="field">
+            <span className="field-label">On</span>
+            <select
+              className="input"
+              value={form.dateAttribute}
+              onChange={(event) => patch({ dateAttribute: event.target.value })}
+            >
+              {timeAttributes(object).map((attribute) => (
+                <option key={attribute.slug} value={attribute.slug}>
+                  {attribute.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span className="field-label">From</span>
+            <input
+              type="date"
+              className="input"
+              value={form.dateFrom}
+              max={form.dateTo || undefined}
+              onChange={(event) => patch({ dateFrom: event.target.value })}
+            />
+          </label>
+          <label className="field">
+            <span className="field-label">To</span>
+            <input
+              type="date"
+              className="input"
+              value={form.dateTo}
+              min={form.dateFrom || undefined}
+              onChange={(event) => patch({ dateTo: event.target.value })}
+            />
+          </label>
+        </div>
+        <p className="field-hint">
+          {form.dateFrom || form.dateTo
+            ? 'Combined with the records chosen above.'
+            : 'Any time. Set a range to narrow the records above.'}
+        </p>
+      </fieldset>
+
+      <fieldset className="form-section">
+        <legend>Options</legend>
+        <div className="options-grid">
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={form.includeBom}
+              disabled={form.format !== 'csv'}
+              onChange={(event) => patch({ includeBom: event.target.checked })}
+            />
+            <span>
+              Excel-friendly CSV <span className="subtle">(UTF-8 byte order mark, keeps accents)</span>
+            </span>
+          </label>
+          <label className="field field-inline">
+            <span className="field-label">Time zone</span>
+            <select
+              className="input"
+              value={form.timezone}
+              onChange={(event) => patch({ timezone: event.target.value })}
+            >
+              {zones.map((zone) => (
+                <option key={zone} value={zone}>
+                  {zone}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={form.emailMe}
+              onChange={(event) => patch({ emailMe: event.target.checked })}
+            />
+            Email me when it is ready
+          </label>
+        </div>
+      </fieldset>
+    </div>
+  );
+}

@@ -1,0 +1,119 @@
+import { exportableAttributes, type ObjectSlug, objectSpec } from '../../../../shared/catalog';
+import type { DateRangeInput, ExportFormat, StartExportInput } from '../../../../shared/exports';
+import { andFilters } from '../../../../shared/filters';
+import type { FilterInput, SortInput } from '../../../../shared/records';
+
+/** The server refuses PDFs above this many rows (EXPORT_PDF_ROW_CAP); the dialog says so before starting. */
+export const pdfRowCap = 10_000;
+
+export type ExportScope = 'current' | 'view' | 'all';
+
+export interface ColumnChoice {
+  slug: string;
+  label: string;
+  checked: boolean;
+}
+
+export interface ExportForm {
+  scope: ExportScope;
+  viewId: string | null;
+  format: ExportFormat;
+  columns: ColumnChoice[];
+  dateAttribute: string;
+  dateFrom: string;
+  dateTo: string;
+  includeBom: boolean;
+  timezone: string;
+  emailMe: boolean;
+}
+
+/** Every exportable attribute in catalog order, the chosen ones first in the order they are shown. */
+export function initialColumns(object: ObjectSlug, chosen: readonly string[]): ColumnChoice[] {
+  const attributes = exportableAttributes(object);
+  const picked = chosen.flatMap((slug) => attributes.filter((attribute) => attribute.slug === slug));
+  const rest = attributes.filter((attribute) => !chosen.includes(attribute.slug));
+  return [
+    ...picked.map((attribute) => ({ slug: attribute.slug, label: attribute.label, checked: true })),
+    ...rest.map((attribute) => ({ slug: attribute.slug, label: attribute.label, checked: false })),
+  ];
+}
+
+export const timeAttributes = (object: ObjectSlug) =>
+  objectSpec(object).attributes.filter(
+    (attribute) => (attribute.type === 'timestamp' || attribute.type === 'date') && attribute.filterable,
+  );
+
+export function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+export function timeZones(): string[] {
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  return [...new Set(['UTC', browserTimeZone(), ...zones])];
+}
+
+/** Local day bounds as instants, so "to 2026-03-31" includes all of that day wherever the user is. */
+export function dateRangeOf(form: ExportForm): DateRangeInput | undefined {
+  if (!form.dateFrom && !form.dateTo) return undefined;
+  const day = (value: string, end: boolean) => {
+    const [year, month, date] = value.split('-').map(Number);
+    const local = end
+      ? new Date(year ?? 1970, (month ?? 1) - 1, date ?? 1, 23, 59, 59, 999)
+      : new Date(year ?? 1970, (month ?? 1) - 1, date ?? 1);
+    return local.toISOString();
+  };
+  return {
+    attribute: form.dateAttribute,
+    ...(form.dateFrom ? { from: day(form.dateFrom, false) } : {}),
+    ...(form.dateTo ? { to: day(form.dateTo, true) } : {}),
+  };
+}
+
+/** The date range as a filter, for the row estimate (the server ANDs `dateRange` the same way). */
+export function dateRangeFilter(range: DateRangeInput | undefined): FilterInput | undefined {
+  if (!range) return undefined;
+  const condition: Record<string, string> = {};
+  if (range.from) condition.$gte = range.from;
+  if (range.to) condition.$lte = range.to;
+  return { [range.attribute]: condition };
+}
+
+export function startInput(
+  object: ObjectSlug,
+  form: ExportForm,
+  page: { filter: FilterInput | undefined; sort: SortInput[number] },
+): StartExportInput {
+  const dateRange = dateRangeOf(form);
+  return {
+    object,
+    format: form.format,
+    ...(form.scope === 'view' && form.viewId ? { viewId: form.viewId } : {}),
+    ...(form.scope === 'current' && page.filter ? { filter: page.filter } : {}),
+    ...(form.scope === 'current' ? { sort: [page.sort] } : {}),
+    ...(dateRange ? { dateRange } : {}),
+    columns: form.columns.filter((column) => column.checked).map((column) => column.slug),
+    options: {
+      ...(form.format === 'csv' ? { includeBom: form.includeBom } : {}),
+      timezone: form.timezone,
+    },
+    ...(form.emailMe ? { notify: { email: true } } : {}),
+  };
+}
+
+/** What `.count` should be asked to estimate the export's rows. */
+export function estimateInput(
+  form: ExportForm,
+  page: { filter: FilterInput | undefined },
+): { filter?: FilterInput; viewId?: string } {
+  const dates = dateRangeFilter(dateRangeOf(form));
+  const base = form.scope === 'current' ? page.filter : undefined;
+  const filter = andFilters(base, dates);
+  return {
+    ...(Object.keys(filter).length ? { filter } : {}),
+    ...(form.scope === 'view' && form.viewId ? { viewId: form.viewId } : {}),
+  };
+}

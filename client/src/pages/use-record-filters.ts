@@ -1,0 +1,87 @@
+import { useMemo } from 'react';
+import { type ObjectSlug, objectSpec } from '../../../shared/catalog';
+import { errorCatalog } from '../../../shared/errors';
+import { validateFilter } from '../../../shared/filters';
+import type { SortInput } from '../../../shared/records';
+import type { FilterProblemView } from '../components/filter-bar/AdvancedFilterEditor';
+import {
+  type ComposedFilter,
+  composeFilter,
+  type FilterState,
+  parseFilterState,
+  parseSort,
+  pathInsideAdvanced,
+  writeSearch,
+} from '../components/filter-bar/filter-state';
+import { navigate, useLocation } from '../navigation';
+
+export interface RecordFilters {
+  state: FilterState;
+  sort: SortInput[number];
+  viewId: string | null;
+  composed: ComposedFilter;
+  /** A problem found before asking the server (the shared validator), so no request is wasted on it. */
+  problem: FilterProblemView | null;
+  setState(next: FilterState): void;
+  setSort(sort: SortInput[number]): void;
+  /** Replaces filters, sort and view at once (applying a saved view). */
+  replace(next: { state: FilterState; sort: SortInput[number]; viewId: string | null }): void;
+}
+
+export function problemView(
+  composed: ComposedFilter,
+  problem: { path: string; reason: string },
+  message: string = errorCatalog.INVALID_FILTER.summary,
+): FilterProblemView {
+  return {
+    code: 'INVALID_FILTER',
+    message,
+    fullPath: problem.path,
+    reason: problem.reason,
+    path: pathInsideAdvanced(problem.path, composed.advancedPath),
+  };
+}
+
+/** The record page's filters, sort and view, read from and written to the URL. */
+export function useRecordFilters(object: ObjectSlug): RecordFilters {
+  const { search, pathname } = useLocation();
+  const key = search.toString();
+  return useMemo(() => {
+    const params = new URLSearchParams(key);
+    const state = parseFilterState(object, params);
+    const sort = parseSort(object, params);
+    const viewId = params.get('view');
+    const composed = composeFilter(object, state);
+    let problem: FilterProblemView | null = null;
+    if (composed.advancedError) {
+      problem = {
+        code: 'INVALID_FILTER',
+        message: 'The advanced filter is not valid JSON.',
+        fullPath: composed.advancedPath ?? '',
+        reason: composed.advancedError,
+        path: '',
+      };
+    } else if (composed.filter) {
+      const validation = validateFilter(object, composed.filter);
+      if (!validation.ok) problem = problemView(composed, validation.problem);
+    }
+    const go = (next: FilterState, nextSort: SortInput[number], nextView: string | null) => {
+      const query = writeSearch(object, next, { sort: nextSort, view: nextView }).toString();
+      navigate(`${pathname}${query ? `?${query}` : ''}`, { replace: true });
+    };
+    return {
+      state,
+      sort,
+      viewId,
+      composed,
+      problem,
+      setState: (next) => go(next, sort, viewId),
+      setSort: (nextSort) => go(state, nextSort, viewId),
+      replace: (next) => go(next.state, next.sort, next.viewId),
+    };
+  }, [object, key, pathname]);
+}
+
+export function defaultColumns(object: ObjectSlug): string[] {
+  return [...objectSpec(object).defaultColumns];
+}
