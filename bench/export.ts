@@ -1,0 +1,284 @@
+/**
+ * `npm run bench:export [-- --rows N] [--formats csv,xlsx,json,pdf]` on Postgres (DATABASE_URL).
+ *
+ * Uses a database of its own per size (crm_bench_export_<N>), seeded with the demo data plus N people
+ * through server/db/seed-scale.ts when missing. Each format runs through startExport → completed over
+ * HTTP, with the export executed by a fresh `server/worker.ts` process whose peak RSS (VmHWM) is read
+ * from /proc. Baselines in the same run: COPY (the same query) TO STDOUT WITH CSV, and exceljs's
+ * streaming writer fed rows from memory (in its own process too). Results go to bench/results.json.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { createServices, startHttp } from '../server/app';
+import { migrateDatabase, openDatabase } from '../server/db/database';
+import { seedDemo } from '../server/db/seed-demo';
+import { seedScale } from '../server/db/seed-scale';
+import { loadEnv } from '../server/env';
+import { startExportEngine } from '../server/exports/export-engine';
+import { planExport } from '../server/exports/export-plan';
+import { createLogger } from '../server/logger';
+import { buildRecordSelect } from '../server/records/record-query';
+import { createClient } from '../server/sdk';
+import type { ExportFormat } from '../shared/exports';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const argument = (name: string) => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? args[index + 1] : undefined;
+};
+
+if (argument('xlsx-baseline')) {
+  await xlsxBaseline(Number(argument('xlsx-baseline')));
+  process.exit(0);
+}
+
+const rows = Number(argument('rows') ?? 1_000_000);
+const formats = (argument('formats') ?? 'csv,xlsx,json,pdf').split(',') as ExportFormat[];
+const baseUrl = process.env.DATABASE_URL;
+if (!baseUrl) {
+  console.error('bench:export needs DATABASE_URL (a Postgres server); it creates its own database there.');
+  process.exit(1);
+}
+
+function peakRssMb(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function xlsxBaseline(count: number) {
+  const ExcelJS = (await import('exceljs')).default;
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'bench-xlsx-')), 'baseline.xlsx');
+  const started = performance.now();
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: file,
+    useStyles: true,
+    useSharedStrings: false,
+  });
+  const sheet = workbook.addWorksheet('People');
+  const pool = Array.from({ length: 1000 }, (_, index) => [
+    'Chloé',
+    `García ${index}`,
+    `p${index}@scale.example.com`,
+    `0${String(index).padStart(10, '0')}`,
+    'Company 42',
+    'customer',
+    'email',
+    'vip, beta',
+    new Date(Date.UTC(2026, 0, 1) + index * 1000),
+  ]);
+  for (let index = 0; index < count; index++) {
+    sheet.addRow(pool[index % pool.length]).commit();
+    if (index % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+  }
+  sheet.commit();
+  await workbook.commit();
+  const seconds = (performance.now() - started) / 1000;
+  rmSync(path.dirname(file), { recursive: true, force: true });
+  console.log(JSON.stringify({ seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+}
+
+async function main() {
+  const name = `crm_bench_export_${rows}`;
+  const admin = postgres(baseUrl as string, { max: 1, onnotice: () => {} });
+  const exists = await admin`select 1 from pg_database where datname = ${name}`;
+  if (!exists.length) await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl as string);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: url.toString() });
+  await migrateDatabase(database);
+  await seedDemo(database);
+  const [{ count } = { count: 0 }] = await database.query<{ count: number }>(
+    `select count(*)::int as count from people p join workspaces w on w.id = p.workspace_id where w.slug = 'acme'`,
+  );
+  if (count < rows) {
+    console.log(`seeding ${rows - count} people into ${name}…`);
+    const seeded = await seedScale(database, 'acme', {
+      companies: Math.max(1, Math.ceil(rows / 100)),
+      people: rows - count,
+      conversations: 0,
+      activities: 0,
+    });
+    console.log(`seeded ${seeded.rows} rows in ${seeded.seconds.toFixed(1)} s`);
+  }
+  const [{ total } = { total: 0 }] = await database.query<{ total: number }>(
+    `select count(*)::int as total from people p join workspaces w on w.id = p.workspace_id where w.slug = 'acme'`,
+  );
+
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-export-'));
+  const env = loadEnv({
+    ...process.env,
+    DATABASE_URL: url.toString(),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+  });
+  const services = createServices(env, database, createLogger('warn'));
+  const app = await startHttp(services, { port: 0 });
+  services.env = { ...services.env, APP_URL: app.url };
+  const engine = await startExportEngine(services, { workers: false });
+  const login = await fetch(`${app.url}/trpc/auth.login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'member@acme.test', password: 'demo1234' }),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const client = createClient({ url: app.url, headers: { Cookie: cookie } });
+
+  const results: Record<string, unknown>[] = [];
+  const report = (entry: Record<string, unknown>) => {
+    results.push(entry);
+    console.log(JSON.stringify(entry));
+  };
+
+  for (const format of formats) {
+    const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/worker.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: url.toString(),
+        DATA_DIR: dataDir,
+        APP_SECRET: env.APP_SECRET,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    await sleep(2500); // let it boot
+    let request: Parameters<typeof client.startExport.mutate>[0] = { object: 'people', format };
+    if (format === 'pdf') {
+      // PDF is capped: export the newest people up to the cap (narrowing the date range until it fits).
+      let days = 730 * (env.EXPORT_PDF_ROW_CAP / total) * 0.95;
+      for (;;) {
+        const from = new Date(Date.now() - days * 86_400_000).toISOString();
+        const { total: selected } = await client.people.count.query({
+          filter: { created_at: { $gte: from } },
+        });
+        if (selected <= env.EXPORT_PDF_ROW_CAP) {
+          request = { object: 'people', format, dateRange: { attribute: 'created_at', from } };
+          break;
+        }
+        days *= 0.9;
+      }
+    }
+    const started = performance.now();
+    const summary = await client.startExport.mutate(request);
+    let status = summary;
+    while (status.status === 'queued' || status.status === 'running') {
+      await sleep(200);
+      status = await client.exportStatus.query({ exportId: summary.id });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const peak = peakRssMb(worker.pid);
+    worker.kill('SIGTERM');
+    await new Promise((resolve) => worker.once('exit', resolve));
+    report({
+      kind: 'export',
+      format,
+      status: status.status,
+      rows: status.processedRows,
+      seconds: Math.round(seconds * 100) / 100,
+      rowsPerSecond: Math.round(status.processedRows / seconds),
+      fileMb: Math.round(((status.fileSize ?? 0) / 1024 / 1024) * 10) / 10,
+      workerPeakRssMb: peak,
+    });
+  }
+
+  // Baseline 1: COPY of the same query (the default people export: default columns and sort).
+  const member = await database.query<{ id: string; workspace_id: string; role: 'member' }>(
+    `select id, workspace_id, role from users where email = 'member@acme.test'`,
+  );
+  const user = member[0];
+  if (user && formats.includes('csv')) {
+    const plan = await planExport(
+      database.db,
+      { workspaceId: user.workspace_id, userId: user.id, role: 'member' },
+      {
+        object: 'people',
+        format: 'csv',
+      },
+    );
+    const { sql: text, params } = buildRecordSelect(database.db, plan.query, {
+      attributes: plan.attributes,
+    }).toSQL();
+    const literal = (value: unknown) => (value === null ? 'null' : `'${String(value).replace(/'/g, "''")}'`);
+    const inlined = text.replace(/\$(\d+)/g, (_, index: string) => literal(params[Number(index) - 1]));
+    const copyClient = postgres(url.toString(), { max: 1 });
+    const started = performance.now();
+    let bytes = 0;
+    const stream = await copyClient.unsafe(`copy (${inlined}) to stdout with csv header`).readable();
+    await pipeline(
+      stream,
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          bytes += chunk.length;
+          callback();
+        },
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await copyClient.end();
+    report({
+      kind: 'baseline',
+      name: 'COPY (same query) TO STDOUT WITH CSV',
+      rows: total,
+      seconds: Math.round(seconds * 100) / 100,
+      rowsPerSecond: Math.round(total / seconds),
+      fileMb: Math.round((bytes / 1024 / 1024) * 10) / 10,
+    });
+  }
+  // Baseline 2: exceljs streaming writer fed rows from memory, in a process of its own.
+  if (formats.includes('xlsx')) {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/export.ts', '--xlsx-baseline', String(total)],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    await new Promise((resolve) => child.once('exit', resolve));
+    const measured = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as {
+      seconds: number;
+      peakRssMb: number;
+    };
+    report({
+      kind: 'baseline',
+      name: 'exceljs WorkbookWriter from memory',
+      rows: total,
+      seconds: Math.round(measured.seconds * 100) / 100,
+      rowsPerSecond: Math.round(total / measured.seconds),
+      peakRssMb: measured.peakRssMb,
+    });
+  }
+
+  await engine.stop();
+  await app.stop();
+  await database.close();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const file = path.join(root, 'bench', 'results.json');
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : {};
+  previous[String(rows)] = { at: new Date().toISOString(), peopleInDatabase: total, results };
+  writeFileSync(file, `${JSON.stringify(previous, null, 2)}\n`);
+  console.log(`results written to bench/results.json under "${rows}"`);
+}
+
+await main();
