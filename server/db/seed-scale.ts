@@ -96,6 +96,14 @@ export async function seedScale(
   const started = performance.now();
   const ws = workspace.id;
 
+  // r(salt, n): a pseudo-random 0 ≤ k < n from the row number, independent for each salt, so that
+  // attributes are not correlated with each other (a real filter then selects a realistic share).
+  const r = (salt: number, n: number | string) =>
+    `(((hashint8(i::bigint * 64 + ${salt})::bigint + 2147483648) % ${n})::int)`;
+  const secondsAgo = (salt: number, span: number) => `now() - make_interval(secs => ${r(salt, span)})`;
+  const twoYears = 63_072_000;
+  const oneYear = 31_536_000;
+
   const steps: { table: string; total: number; statement: string }[] = [
     {
       table: 'companies',
@@ -103,11 +111,11 @@ export async function seedScale(
       statement: `
         insert into companies (workspace_id, name, domain, industry, employee_count, founded_on, status, tags, created_at, updated_at)
         select $1, 'Company ' || i, 's${run}-' || i || '.example.com',
-          (${industries})[1 + (i % 8)], 1 + ((i::bigint * 7919) % 20000)::int,
-          date '1960-01-01' + (((i::bigint * 37) % 23000)::int),
-          (array['prospect','active','customer','churned'])[1 + (i % 4)],
-          array[(${tags})[1 + (i % 10)], (${tags})[1 + ((i / 10) % 10)]],
-          now() - make_interval(secs => ((i::bigint * 7127) % 63072000)::int), now()
+          (${industries})[1 + ${r(1, 8)}], 1 + ${r(2, 20000)},
+          date '1960-01-01' + ${r(3, 23000)},
+          (array['prospect','active','customer','churned'])[1 + ${r(4, 4)}],
+          array[(${tags})[1 + ${r(5, 10)}], (${tags})[1 + (${r(5, 10)} + 1 + ${r(6, 9)}) % 10]],
+          ${secondsAgo(7, twoYears)}, now()
         from generate_series($2::int, $3::int) as i`,
     },
     {
@@ -116,15 +124,16 @@ export async function seedScale(
       statement: `
         with company_ids as (select array_agg(id) as ids from companies where workspace_id = $1)
         insert into people (workspace_id, first_name, last_name, email, phone, job_title, company_id, status, platform, tags, created_at, updated_at)
-        select $1, (${firstNames})[1 + (i % 15)], (${lastNames})[1 + ((i / 15) % 12)],
+        select $1, (${firstNames})[1 + ${r(1, 15)}], (${lastNames})[1 + ${r(2, 12)}],
           'p' || i || '.${run}@scale.example.com',
-          case when i % 7 = 0 then null else '0' || lpad((((i::bigint * 104729) % 1000000000)::int)::text, 10, '0') end,
-          (${jobTitles})[1 + (i % 8)],
-          case when i % 10 = 0 then null else c.ids[1 + ((i::bigint * 31) % cardinality(c.ids))::int] end,
-          (array['lead','active','customer','churned'])[1 + (((i::bigint * 13) % 4)::int)],
-          (array['email','linkedin','twitter','whatsapp','website','referral'])[1 + (((i::bigint * 17) % 6)::int)],
-          case when i % 3 = 0 then array[]::text[] else array[(${tags})[1 + (i % 10)], (${tags})[1 + (((i::bigint * 7) % 10)::int)]] end,
-          now() - make_interval(secs => ((i::bigint * 7127) % 63072000)::int), now()
+          case when ${r(3, 7)} = 0 then null else '0' || lpad(${r(4, 1000000000)}::text, 10, '0') end,
+          (${jobTitles})[1 + ${r(5, 8)}],
+          case when ${r(6, 10)} = 0 then null else c.ids[1 + ${r(7, 'cardinality(c.ids)')}] end,
+          (array['lead','active','customer','churned'])[1 + ${r(8, 4)}],
+          (array['email','linkedin','twitter','whatsapp','website','referral'])[1 + ${r(9, 6)}],
+          case when ${r(10, 3)} = 0 then array[]::text[]
+               else array[(${tags})[1 + ${r(11, 10)}], (${tags})[1 + (${r(11, 10)} + 1 + ${r(12, 9)}) % 10]] end,
+          ${secondsAgo(13, twoYears)}, now()
         from generate_series($2::int, $3::int) as i, company_ids c`,
     },
     {
@@ -133,11 +142,11 @@ export async function seedScale(
       statement: `
         with person_ids as (select array_agg(id) as ids from people where workspace_id = $1)
         insert into conversations (workspace_id, subject, person_id, platform, status, tags, message_count, last_message_at, created_at)
-        select $1, 'Conversation ' || i, p.ids[1 + ((i::bigint * 31) % cardinality(p.ids))::int],
-          (array['email','linkedin','whatsapp','slack','sms','phone'])[1 + (i % 6)],
-          (array['open','pending','closed'])[1 + (i % 3)],
-          array[(${tags})[1 + (i % 10)]], 1 + i % 50,
-          now() - make_interval(secs => ((i::bigint * 3571) % 31536000)::int), now() - make_interval(secs => ((i::bigint * 7127) % 63072000)::int)
+        select $1, 'Conversation ' || i, p.ids[1 + ${r(1, 'cardinality(p.ids)')}],
+          (array['email','linkedin','whatsapp','slack','sms','phone'])[1 + ${r(2, 6)}],
+          (array['open','pending','closed'])[1 + ${r(3, 3)}],
+          array[(${tags})[1 + ${r(4, 10)}]], 1 + ${r(5, 50)},
+          ${secondsAgo(6, oneYear)}, ${secondsAgo(7, twoYears)}
         from generate_series($2::int, $3::int) as i, person_ids p`,
     },
     {
@@ -147,10 +156,10 @@ export async function seedScale(
         with person_ids as (select array_agg(id) as ids from people where workspace_id = $1),
              actor_ids as (select array_agg(id) as ids from users where workspace_id = $1)
         insert into activities (workspace_id, type, subject, body, person_id, actor_id, occurred_at, created_at)
-        select $1, (array['note','email','call','meeting','status_change','task'])[1 + (i % 6)],
+        select $1, (array['note','email','call','meeting','status_change','task'])[1 + ${r(1, 6)}],
           'Activity ' || i, 'Body of activity ' || i,
-          p.ids[1 + ((i::bigint * 31) % cardinality(p.ids))::int], a.ids[1 + (i % cardinality(a.ids))],
-          now() - make_interval(secs => ((i::bigint * 3571) % 31536000)::int), now()
+          p.ids[1 + ${r(2, 'cardinality(p.ids)')}], a.ids[1 + ${r(3, 'cardinality(a.ids)')}],
+          ${secondsAgo(4, oneYear)}, now()
         from generate_series($2::int, $3::int) as i, person_ids p, actor_ids a`,
     },
   ];

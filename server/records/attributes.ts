@@ -81,20 +81,35 @@ export function referenceTargetColumn(target: ReferenceTarget, slug: string): Pg
   return attributeColumn(target, slug);
 }
 
-/** How a record of each kind is named where another record links to it. */
-export function displayNameOf(target: ReferenceTarget, id: PgColumn): SQL<string | null> {
+/**
+ * How a record of each kind is named where another record links to it. The link is followed only inside
+ * the referencing row's workspace, so even a bad write could never show another workspace's names.
+ */
+export function displayNameOf(
+  target: ReferenceTarget,
+  id: PgColumn,
+  workspaceId: PgColumn,
+): SQL<string | null> {
   switch (target) {
     case 'people':
       return sql<
         string | null
-      >`(select coalesce(nullif(trim(concat_ws(' ', p.first_name, p.last_name)), ''), p.email) from people p where p.id = ${id})`;
+      >`(select coalesce(nullif(trim(concat_ws(' ', p.first_name, p.last_name)), ''), p.email) from people p where p.id = ${id} and p.workspace_id = ${workspaceId})`;
     case 'companies':
-      return sql<string | null>`(select c.name from companies c where c.id = ${id})`;
+      return sql<
+        string | null
+      >`(select c.name from companies c where c.id = ${id} and c.workspace_id = ${workspaceId})`;
     case 'conversations':
-      return sql<string | null>`(select v.subject from conversations v where v.id = ${id})`;
+      return sql<
+        string | null
+      >`(select v.subject from conversations v where v.id = ${id} and v.workspace_id = ${workspaceId})`;
     case 'activities':
-      return sql<string | null>`(select a.subject from activities a where a.id = ${id})`;
+      return sql<
+        string | null
+      >`(select a.subject from activities a where a.id = ${id} and a.workspace_id = ${workspaceId})`;
     case 'users':
-      return sql<string | null>`(select u.name from users u where u.id = ${id})`;
+      return sql<
+        string | null
+      >`(select u.name from users u where u.id = ${id} and u.workspace_id = ${workspaceId})`;
   }
 }

@@ -26,7 +26,7 @@ export function recordSelection(
         : sql`${column}`.mapWith(column).as(attribute.slug);
     if (attribute.type === 'reference' && attribute.reference) {
       const key = attribute.slug + referenceNameSuffix;
-      selection[key] = displayNameOf(attribute.reference, column).as(key);
+      selection[key] = displayNameOf(attribute.reference, column, objectTable(object).workspaceId).as(key);
     }
   }
   return selection;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getTableColumns } from 'drizzle-orm';
 import fc from 'fast-check';
-import { activities, companies, conversations, people, users, workspaces } from '../../../drizzle/schema';
+import { users, workspaces } from '../../../drizzle/schema';
 import {
   type AttributeSpec,
   type AttributeType,
