@@ -35,6 +35,11 @@ export const envSchema = z.object({
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().min(3).default('CRM Exports <exports@crm.local>'),
   WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** Lets webhooks reach loopback and private networks (local development, tests); off, they are refused. */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -7,6 +7,7 @@ import { loadExportSummary } from './export-summary-loader';
 import { createMailer, exportEmail } from './notify/export-email';
 import { deliverWebhook } from './notify/export-webhook';
 import { webhookSecret } from './notify/webhook-signature';
+import { assertDeliverableWebhookUrl } from './notify/webhook-target';
 import { pgliteBossDb } from './pg-boss-db';
 import { createRecordSource } from './record-source';
 import { type ExportEvent, type RunnerDeps, runExport } from './run-export';
@@ -157,6 +158,7 @@ export async function startExportEngine(
         const summary = await loadExportSummary(database, job.data.exportId);
         const url = summary?.request.notify?.webhookUrl;
         if (!summary || !url) return;
+        await assertDeliverableWebhookUrl(url, { allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS });
         await deliverWebhook(url, webhookSecret(env), job.data.event, summary, job.id);
       },
     );

@@ -19,6 +19,7 @@ import {
   toExportSummary,
   withRequester,
 } from './export-summary';
+import { assertDeliverableWebhookUrl } from './notify/webhook-target';
 import { fileTypeOf } from './writers';
 
 type Services = Pick<AppServices, 'database' | 'env' | 'exportQueue' | 'logger'>;
@@ -73,6 +74,11 @@ export async function startExport(
     if (existing) return toExportSummary(existing);
   }
   const { database, env } = services;
+  if (request.notify?.webhookUrl) {
+    await assertDeliverableWebhookUrl(request.notify.webhookUrl, {
+      allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    });
+  }
   const plan = await planExport(database.db, scopeOf(identity), request);
   let totalRows: number | null = null;
   if (request.format === 'pdf') {

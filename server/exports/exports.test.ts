@@ -159,6 +159,7 @@ describe('exports end to end over HTTP', () => {
       env: {
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         WEBHOOK_SECRET: webhookSecretValue,
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
         EXPORT_BATCH_SIZE: '100',
         EXPORT_THROTTLE_MS: '15',
         EXPORT_PDF_ROW_CAP: '2000',
