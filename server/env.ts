@@ -42,6 +42,66 @@ export const envSchema = z.object({
     .transform((value) => value === 'true' || value === '1'),
 });
 
+type EnvVariable = keyof typeof envSchema.shape;
+
+/**
+ * What each variable means, for the README's configuration table (`npm run docs:config`). Keyed by the
+ * schema, so a variable cannot be added without being documented. `shownDefault` is for computed defaults.
+ */
+export const envDocs: Record<EnvVariable, { meaning: string; shownDefault?: string }> = {
+  NODE_ENV: { meaning: '`development`, `test` or `production`' },
+  PORT: { meaning: 'HTTP port' },
+  DATABASE_URL: {
+    meaning: '`postgres://…`; unset → embedded PGlite at `$DATA_DIR/pglite`',
+    shownDefault: '—',
+  },
+  DATA_DIR: { meaning: 'PGlite data, the generated secret, export files, the mail outbox' },
+  APP_SECRET: {
+    meaning: 'signs download links; the webhook secret derives from it when unset (≥ 32 characters)',
+    shownDefault: 'generated once into `$DATA_DIR/app-secret`',
+  },
+  APP_URL: {
+    meaning: 'links in emails; `https://` also marks the session cookie `Secure`',
+    shownDefault: '`http://localhost:$PORT`',
+  },
+  LOG_LEVEL: { meaning: 'pino level; one JSON line per request and per error' },
+  RATE_LIMIT_READS_PER_SECOND: { meaning: 'queries per second per API key or session' },
+  RATE_LIMIT_WRITES_PER_SECOND: { meaning: 'mutations per second per API key or session' },
+  EXPORT_DIR: { meaning: 'where export files are written', shownDefault: '`$DATA_DIR/exports`' },
+  EXPORT_TTL: { meaning: 'how long export files are kept (`45s`, `30m`, `12h`, `7d`)' },
+  EXPORT_CONCURRENCY_PER_WORKSPACE: { meaning: 'running exports per workspace; the rest wait as `queued`' },
+  EXPORT_PDF_ROW_CAP: { meaning: 'larger PDF exports are refused up front' },
+  EXPORT_BATCH_SIZE: { meaning: 'rows read and written per batch by an export job' },
+  EXPORT_LEASE_SECONDS: {
+    meaning: 'a running export whose worker stopped heartbeating this long is taken over',
+  },
+  EXPORT_THROTTLE_MS: { meaning: 'pause after every batch (demos of progress and cancel; tests)' },
+  SMTP_URL: {
+    meaning: '`smtp://…`; unset → messages are written as `.eml` files under `$DATA_DIR/outbox`',
+    shownDefault: '—',
+  },
+  MAIL_FROM: { meaning: 'sender of notification emails' },
+  WEBHOOK_SECRET: {
+    meaning: 'signs webhook deliveries ([verifying them](docs/webhooks.md))',
+    shownDefault: 'derived from `APP_SECRET`',
+  },
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: {
+    meaning: 'let webhooks reach loopback and private addresses (local development); otherwise refused',
+  },
+};
+
+/** The README's configuration table, generated from the schema and envDocs. */
+export function renderConfigurationTable(): string {
+  const rows = (Object.keys(envDocs) as EnvVariable[]).map((name) => {
+    const doc = envDocs[name];
+    const parsed = envSchema.shape[name].safeParse(undefined);
+    const shownDefault =
+      doc.shownDefault ?? (parsed.success && parsed.data !== undefined ? `\`${String(parsed.data)}\`` : '—');
+    return `| \`${name}\` | ${shownDefault} | ${doc.meaning} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
 export type RawEnv = z.infer<typeof envSchema>;
 export type Env = RawEnv & { APP_SECRET: string; EXPORT_DIR: string; APP_URL: string };
 
