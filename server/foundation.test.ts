@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { TRPCClientError } from '@trpc/client';
 import { eq } from 'drizzle-orm';
 import { people, workspaces } from '../drizzle/schema';
 import { structuredErrorOf } from '../shared/api-errors';
 import type { ErrorCode } from '../shared/errors';
 import { appRouter } from './router';
-import { type AppRouter, createClient } from './sdk';
+import { createClient } from './sdk';
+import { rejection } from './testing/rejection';
 import { startTestApp, type TestApp } from './testing/test-app';
 import { publicProcedure, router } from './trpc';
 
@@ -19,16 +19,6 @@ const routerWithBug = router({
     }),
   }),
 });
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof TRPCClientError, `expected a TRPCClientError, got ${String(error)}`);
-    return error as TRPCClientError<AppRouter>;
-  }
-  assert.fail('expected the call to fail');
-}
 
 async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(url, {

@@ -3,22 +3,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createServices, openAppDatabase, startHttp } from './app';
 import { demoAccounts, demoPassword, seedDemo } from './db/seed-demo';
-import { EnvError, loadEnv } from './env';
+import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
 import { createLogger } from './logger';
 
 /** `npm start`: env → database → migrate → demo seed when empty → client build → jobs → HTTP. */
 const bootStarted = performance.now();
-let env: ReturnType<typeof loadEnv>;
-try {
-  env = loadEnv();
-} catch (error) {
-  if (error instanceof EnvError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL);
 
 const clientIndex = fileURLToPath(new URL('../dist/client/index.html', import.meta.url));

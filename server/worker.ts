@@ -1,5 +1,5 @@
 import { createServices, openAppDatabase } from './app';
-import { EnvError, loadEnv } from './env';
+import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
 import { createLogger } from './logger';
 
@@ -8,16 +8,7 @@ import { createLogger } from './logger';
  * (DATABASE_URL); each takes jobs from the shared pg-boss queue, and the per-workspace limit holds
  * across all of them. On PGlite the database belongs to one process, so use `npm start` there.
  */
-let env: ReturnType<typeof loadEnv>;
-try {
-  env = loadEnv();
-} catch (error) {
-  if (error instanceof EnvError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL);
 if (!env.DATABASE_URL)
   logger.warn('no DATABASE_URL: this worker uses its own PGlite database under DATA_DIR');

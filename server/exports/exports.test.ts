@@ -6,14 +6,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TRPCClientError } from '@trpc/client';
 import { and, eq } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { exports as exportsTable, savedViews, users, workspaces } from '../../drizzle/schema';
 import { type ObjectSlug, objectSpec } from '../../shared/catalog';
 import type { ExportFormat, ExportSummary, StartExportInput } from '../../shared/exports';
 import type { CrmRecord, FilterInput } from '../../shared/records';
-import type { AppRouter, CrmClient } from '../sdk';
+import type { CrmClient } from '../sdk';
+import { rejection } from '../testing/rejection';
 import { startTestApp, type TestApp } from '../testing/test-app';
 import { signDownloadToken } from './download-token';
 import { verifyWebhook } from './notify/webhook-signature';
@@ -30,16 +30,6 @@ import { pdfRenderable } from './writers/pdf-writer';
 
 const webhookSecretValue = 'test-webhook-secret-0123456789';
 const timezone = 'Europe/Paris';
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof TRPCClientError, `expected a TRPCClientError, got ${String(error)}`);
-    return error as TRPCClientError<AppRouter>;
-  }
-  assert.fail('expected the call to fail');
-}
 
 interface Case {
   object: ObjectSlug;

@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { TRPCClientError } from '@trpc/client';
 import type { ErrorCode } from '../../shared/errors';
-import type { AppRouter, CrmClient } from '../sdk';
+import type { CrmClient } from '../sdk';
+import { rejection } from '../testing/rejection';
 import { startTestApp, type TestApp } from '../testing/test-app';
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof TRPCClientError, `expected a TRPCClientError, got ${String(error)}`);
-    return error as TRPCClientError<AppRouter>;
-  }
-  assert.fail('expected the call to fail');
-}
 
 const codeOf = async (promise: Promise<unknown>): Promise<ErrorCode | undefined> =>
   (await rejection(promise)).data?.code;

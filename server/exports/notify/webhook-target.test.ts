@@ -47,7 +47,10 @@ describe('webhook targets (SSRF guard)', () => {
     ]) {
       const error = await refusal(url);
       assert.equal(error.code, 'VALIDATION_ERROR');
-      assert.deepEqual((error.details?.issues as { path: string }[])[0]?.path, 'notify.webhookUrl');
+      assert.deepEqual(
+        (error.details?.issues as { path: string }[] | undefined)?.[0]?.path,
+        'notify.webhookUrl',
+      );
     }
     const rebinding = await refusal('https://hooks.example.com/x', async () => ['93.184.216.34', '10.0.0.5']);
     assert.match(rebinding.message, /internal address \(10\.0\.0\.5\)/);
