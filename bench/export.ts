@@ -23,8 +23,8 @@ import { seedScale } from '../server/db/seed-scale';
 import { loadEnv } from '../server/env';
 import { startExportEngine } from '../server/exports/export-engine';
 import { planExport } from '../server/exports/export-plan';
+import { exportSelect } from '../server/exports/record-source';
 import { createLogger } from '../server/logger';
-import { buildRecordSelect } from '../server/records/record-query';
 import { createClient } from '../server/sdk';
 import type { ExportFormat } from '../shared/exports';
 
@@ -209,9 +209,8 @@ async function main() {
         format: 'csv',
       },
     );
-    const { sql: text, params } = buildRecordSelect(database.db, plan.query, {
-      attributes: plan.attributes,
-    }).toSQL();
+    // Exactly the query the export's cursor streams.
+    const { sql: text, params } = exportSelect(database, plan.query, plan.attributes).toSQL();
     const literal = (value: unknown) => (value === null ? 'null' : `'${String(value).replace(/'/g, "''")}'`);
     const inlined = text.replace(/\$(\d+)/g, (_, index: string) => literal(params[Number(index) - 1]));
     const copyClient = postgres(url.toString(), { max: 1 });

@@ -3,7 +3,7 @@ import type { AttributeSpec, ObjectSlug } from '../../shared/catalog';
 import type { CrmRecord } from '../../shared/records';
 import { type Database, yieldToEventLoop } from '../db/database';
 import { buildRecordSelect, countRecords, selectRecordPage } from '../records/record-query';
-import { toRecord } from '../records/record-shape';
+import { recordReader } from '../records/record-shape';
 import type { ResolvedQuery } from './export-plan';
 
 export interface ReadOptions {
@@ -68,12 +68,10 @@ function postgresCursorSource(database: Database, url: string, maxConnections: n
   });
   return {
     async read({ object, query, attributes, batchSize, onTotal, onBatch }) {
-      const builder = buildRecordSelect(database.db, query, {
-        attributes,
-      });
+      const builder = exportSelect(database, query, attributes);
       const { sql: text, params } = builder.toSQL();
       // Rows come back as arrays in select-list order; the builder's selection names each position.
-      const names = Object.keys(builder._.selectedFields);
+      const toRecord = recordReader(object, Object.keys(builder._.selectedFields), attributes);
       const parameters = params as postgres.ParameterOrJSON<never>[];
       await client.begin('isolation level repeatable read read only', async (tx) => {
         const [counted] = await tx.unsafe<{ total: string }[]>(
@@ -81,21 +79,49 @@ function postgresCursorSource(database: Database, url: string, maxConnections: n
           parameters,
         );
         await onTotal(Number(counted?.total ?? 0));
-        const cursor = tx.unsafe(text, parameters).values().cursor(batchSize);
-        for await (const batch of cursor) {
-          const rows = (batch as unknown[][]).map((values) => {
-            const row: Record<string, unknown> = {};
-            names.forEach((name, index) => {
-              row[name] = values[index];
-            });
-            return toRecord(object, row, attributes);
-          });
-          await onBatch(rows);
-        }
+        const reading = readAhead(onBatch);
+        await tx
+          .unsafe(text, parameters)
+          .values()
+          .cursor(batchSize, (batch) => reading.next((batch as unknown[][]).map(toRecord)));
+        await reading.end();
       });
     },
     async close() {
       await client.end({ timeout: 5 });
     },
+  };
+}
+
+/**
+ * The query an export streams on Postgres: the records' select list without the page-continuation sort
+ * values. The COPY baseline of `npm run bench:export` runs exactly this query too.
+ */
+export function exportSelect(
+  database: Database,
+  query: ResolvedQuery,
+  attributes: readonly AttributeSpec[],
+): ReturnType<typeof buildRecordSelect> {
+  return buildRecordSelect(database.db, query, { attributes, sortValues: false });
+}
+
+/**
+ * Hands batches to `onBatch` one at a time, in order, while the cursor fetches the next one: `next`
+ * queues a batch behind the one being written and resolves (letting the driver ask for another batch)
+ * once that one is written, so the database works on batch n+1 while this process formats batch n.
+ * At most two batches wait here. postgres.js does not await the callback of the last batch, so `next`
+ * never rejects on its own: the first failed `onBatch` rejects every later `next` (which stops the
+ * cursor) and `end`, which resolves once every queued batch is written.
+ */
+function readAhead(onBatch: (rows: CrmRecord[]) => Promise<void>) {
+  let written: Promise<void> = Promise.resolve();
+  return {
+    next(rows: CrmRecord[]): Promise<void> {
+      const previous = written;
+      written = previous.then(() => onBatch(rows));
+      written.catch(() => {}); // observed by the next `next` or by `end`
+      return previous;
+    },
+    end: (): Promise<void> => written,
   };
 }

@@ -187,6 +187,12 @@ export interface RecordSelectOptions {
   /** Start after this row: a cursor string from a previous page, or the sort values themselves. */
   after?: CursorValues | string;
   limit?: number;
+  /**
+   * Select `__sort_N`, the exact sort values a page continues after (default true). A cursor that
+   * streams the whole result never continues a page, so it leaves them out and the database skips
+   * formatting them for every row.
+   */
+  sortValues?: boolean;
 }
 
 /**
@@ -199,8 +205,10 @@ export function buildRecordSelect(db: Db, resolved: ResolvedRecordQuery, options
   const selection: ReturnType<typeof recordSelection> = {
     ...recordSelection(resolved.object, selectedAttributes(resolved.object, options.attributes)),
   };
-  for (const [index, key] of resolved.orderKeys.entries()) {
-    selection[sortValueKey(index)] = cursorValueExpression(key).as(sortValueKey(index));
+  if (options.sortValues !== false) {
+    for (const [index, key] of resolved.orderKeys.entries()) {
+      selection[sortValueKey(index)] = cursorValueExpression(key).as(sortValueKey(index));
+    }
   }
   let where = resolved.where;
   if (options.after !== undefined) {
