@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import type { AttributeSpec, ObjectSlug } from '../../shared/catalog';
 import type { CrmRecord } from '../../shared/records';
 import { type Database, yieldToEventLoop } from '../db/database';
+import { isoOfPostgresUtcTimestamp } from '../records/iso-instant';
 import { buildRecordSelect, countRecords, selectRecordPage } from '../records/record-query';
 import { recordReader } from '../records/record-shape';
 import type { ResolvedQuery } from './export-plan';
@@ -58,12 +59,20 @@ function keysetSource(database: Database): RecordSource {
 
 function postgresCursorSource(database: Database, url: string, maxConnections: number): RecordSource {
   // A client of its own: drizzle's postgres-js wrapper changes the date parsers of the client it wraps.
-  // `date` columns stay 'YYYY-MM-DD' strings (as drizzle's mode: 'string' gives them); timestamps are Dates.
+  // `date` columns stay 'YYYY-MM-DD' strings (as drizzle's mode: 'string' gives them). Timestamps arrive
+  // as the ISO text `toRecord` would make of them, without a Date per value (a Date when the text is
+  // not in the UTC form, say on a server whose TimeZone is not UTC); parameters serialise as before.
   const client = postgres(url, {
     max: maxConnections,
     onnotice: () => {},
     types: {
       date: { to: 1082, from: [1082], serialize: (value: string) => value, parse: (value: string) => value },
+      timestamptz: {
+        to: 1184,
+        from: [1184],
+        serialize: (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString(),
+        parse: (text: string): Date | string => isoOfPostgresUtcTimestamp(text) ?? new Date(text),
+      },
     },
   });
   return {

@@ -3,6 +3,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { type AttributeSpec, type AttributeType, type ObjectSlug, objectSpec } from '../../shared/catalog';
 import type { CrmRecord, RecordValue } from '../../shared/records';
 import { attributeColumn, displayNameOf, objectTable } from './attributes';
+import { isCanonicalIsoInstant } from './iso-instant';
 
 const referenceNameSuffix = '__name';
 
@@ -89,6 +90,7 @@ function toWireValue(type: AttributeType, value: unknown): RecordValue {
   if (value == null) return null;
   if (value instanceof Date) return type === 'date' ? value.toISOString().slice(0, 10) : value.toISOString();
   if (type === 'timestamp' && typeof value === 'string') {
+    if (isCanonicalIsoInstant(value)) return value;
     // Postgres' text form (`2026-01-01 10:00:00.123456+00`) as well as ISO-8601.
     let text = value.replace(' ', 'T');
     if (/[+-]\d\d$/.test(text)) text += ':00';

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import type { CrmRecord } from '../../../shared/records';
 import { readCsv, readPdf, readXlsx } from '../testing/read-export-file';
-import { isoInZone, neutraliseFormula } from './cell-values';
+import { isoInZone, neutraliseFormula, wallClockDate } from './cell-values';
 import { type ExportColumn, type WriterOptions, writerFactories } from './index';
 
 const columns: ExportColumn[] = [
@@ -68,6 +68,32 @@ describe('export writers', () => {
     assert.equal(isoInZone('2026-06-01T10:00:00.000Z', 'Europe/Paris'), '2026-06-01T12:00:00.000+02:00');
     assert.equal(isoInZone('2026-01-15T23:30:00.000Z', 'America/New_York'), '2026-01-15T18:30:00.000-05:00');
     assert.equal(isoInZone('2026-01-15T23:30:00.000Z', 'Asia/Kolkata'), '2026-01-16T05:00:00.000+05:30');
+  });
+
+  test('zoned timestamps stay exact across DST transitions and in half-hour zones', () => {
+    // Europe/Paris springs forward at 01:00 UTC on 2026-03-29 and falls back at 01:00 UTC on 2026-10-25.
+    assert.equal(isoInZone('2026-03-29T00:59:59.999Z', 'Europe/Paris'), '2026-03-29T01:59:59.999+01:00');
+    assert.equal(isoInZone('2026-03-29T01:00:00.000Z', 'Europe/Paris'), '2026-03-29T03:00:00.000+02:00');
+    assert.equal(isoInZone('2026-10-25T00:59:59.999Z', 'Europe/Paris'), '2026-10-25T02:59:59.999+02:00');
+    assert.equal(isoInZone('2026-10-25T01:00:00.000Z', 'Europe/Paris'), '2026-10-25T02:00:00.000+01:00');
+    // Lord Howe moves by half an hour, at 15:30 UTC on 2026-10-03: in the middle of a UTC hour.
+    assert.equal(
+      isoInZone('2026-10-03T15:00:00.000Z', 'Australia/Lord_Howe'),
+      '2026-10-04T01:30:00.000+10:30',
+    );
+    assert.equal(
+      isoInZone('2026-10-03T15:29:59.999Z', 'Australia/Lord_Howe'),
+      '2026-10-04T01:59:59.999+10:30',
+    );
+    assert.equal(
+      isoInZone('2026-10-03T15:30:00.000Z', 'Australia/Lord_Howe'),
+      '2026-10-04T02:30:00.000+11:00',
+    );
+    assert.deepEqual(
+      wallClockDate('2026-03-29T01:00:00.000Z', 'Europe/Paris'),
+      new Date('2026-03-29T03:00:00.000Z'),
+    );
+    assert.equal(isoInZone('not a date', 'Europe/Paris'), 'not a date');
   });
 
   test('CSV: BOM, RFC 4180 quoting, labels, joined multiselect, zoned timestamps, neutralised text only', async () => {
