@@ -3,7 +3,7 @@ import type { AttributeSpec, ObjectSlug } from '../../shared/catalog';
 import type { CrmRecord } from '../../shared/records';
 import { type Database, yieldToEventLoop } from '../db/database';
 import { isoOfPostgresUtcTimestamp } from '../records/iso-instant';
-import { buildRecordSelect, countRecords, selectRecordPage } from '../records/record-query';
+import { buildRecordCount, buildRecordSelect, countRecords, selectRecordPage } from '../records/record-query';
 import { recordReader } from '../records/record-shape';
 import type { ResolvedQuery } from './export-plan';
 
@@ -83,11 +83,11 @@ function postgresCursorSource(database: Database, url: string, maxConnections: n
       const toRecord = recordReader(object, Object.keys(builder._.selectedFields), attributes);
       const parameters = params as postgres.ParameterOrJSON<never>[];
       await client.begin('isolation level repeatable read read only', async (tx) => {
-        const [counted] = await tx.unsafe<{ total: string }[]>(
-          `select count(*) as total from (${text}) as export_rows`,
-          parameters,
-        );
-        await onTotal(Number(counted?.total ?? 0));
+        const count = buildRecordCount(database.db, query).toSQL();
+        const [counted] = await tx
+          .unsafe(count.sql, count.params as postgres.ParameterOrJSON<never>[])
+          .values();
+        await onTotal(Number(counted?.[0] ?? 0));
         const reading = readAhead(onBatch);
         await tx
           .unsafe(text, parameters)

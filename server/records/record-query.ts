@@ -267,11 +267,20 @@ export async function selectRecordPage(
   };
 }
 
-/** How many records the resolved query selects. */
-export async function countRecords(db: Db, resolved: ResolvedRecordQuery): Promise<number> {
-  const [row] = await db
+/**
+ * The count query, unexecuted (`.toSQL()` it to run inside another transaction, as the exporter does).
+ * It counts the table under the filter alone: no select list or order to evaluate, so Postgres can scan
+ * in parallel instead of walking the sort index.
+ */
+export function buildRecordCount(db: Db, resolved: ResolvedRecordQuery) {
+  return db
     .select({ total: sql<number>`count(*)`.mapWith(Number) })
     .from(objectTable(resolved.object))
     .where(resolved.where);
+}
+
+/** How many records the resolved query selects. */
+export async function countRecords(db: Db, resolved: ResolvedRecordQuery): Promise<number> {
+  const [row] = await buildRecordCount(db, resolved);
   return row?.total ?? 0;
 }
