@@ -24,23 +24,26 @@ export function ColumnPicker({
 
   return (
     <fieldset className="form-section column-picker">
-      <legend>
-        Columns{' '}
-        <span className="subtle">
-          ({checkedCount} of {columns.length})
+      <legend className="visually-hidden">Columns</legend>
+      <div className="section-head">
+        <span className="section-title" aria-hidden="true">
+          Columns{' '}
+          <span className="subtle">
+            ({checkedCount} of {columns.length})
+          </span>
         </span>
-      </legend>
-      <div className="column-tools">
-        <button
-          type="button"
-          className="link-button"
-          onClick={() => onChange(columns.map((column) => ({ ...column, checked: true })))}
-        >
-          Select all
-        </button>
-        <button type="button" className="link-button" onClick={onReset}>
-          Reset
-        </button>
+        <div className="column-tools">
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => onChange(columns.map((column) => ({ ...column, checked: true })))}
+          >
+            Select all
+          </button>
+          <button type="button" className="link-button" onClick={onReset}>
+            Reset to page columns
+          </button>
+        </div>
       </div>
       <ol className="column-list">
         {columns.map((column, index) => (

@@ -260,7 +260,6 @@ export function ExportDialog(props: ExportDialogProps) {
             form={form}
             patch={patch}
             views={viewOptions}
-            pageFilterSummary={summaryOf(object, filter)}
             scopeSummary={scopeSummary}
             overPdfCap={overPdfCap}
             estimatedRows={estimatedRows}
@@ -281,7 +280,6 @@ function ExportChoices({
   form,
   patch,
   views,
-  pageFilterSummary,
   scopeSummary,
   overPdfCap,
   estimatedRows,
@@ -292,7 +290,6 @@ function ExportChoices({
   form: ExportForm;
   patch(next: Partial<ExportForm>): void;
   views: readonly SavedView[];
-  pageFilterSummary: string;
   scopeSummary: string;
   overPdfCap: boolean;
   estimatedRows: number | undefined;
@@ -303,7 +300,7 @@ function ExportChoices({
   const zones = useMemo(timeZones, []);
   const viewSelectId = useId();
   const scopes: { value: ExportScope; label: string; hint: string; disabled?: boolean }[] = [
-    { value: 'current', label: 'Current filters', hint: pageFilterSummary },
+    { value: 'current', label: 'Current filters', hint: 'What this page shows' },
     {
       value: 'view',
       label: 'A saved view',

@@ -45,7 +45,7 @@ export function FilterBar({
   }, [problem]);
 
   return (
-    <div className="filter-bar">
+    <section className="filter-bar" aria-label="Filters">
       <div className="filter-row">
         {searchable.length ? (
           <SearchBox
@@ -150,7 +150,7 @@ export function FilterBar({
           onClose={() => setAdvancedOpen(false)}
         />
       ) : null}
-    </div>
+    </section>
   );
 }
 

@@ -45,35 +45,43 @@ export function Dialog({ title, description, onClose, children, footer, width = 
     }
     const previousOverflow = document.body.style.overflow;
     document.body.style.overflow = 'hidden';
+
+    // On the document, not the panel: a button that turns busy (disabled) drops focus to <body>, and
+    // Escape and Tab must still work from there.
+    function onKeyDown(event: KeyboardEvent) {
+      const dialog = panel.current;
+      if (!dialog) return;
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        onCloseRef.current();
+        return;
+      }
+      if (event.key !== 'Tab') return;
+      const focusables = focusablesIn(dialog);
+      const first = focusables[0];
+      const last = focusables.at(-1);
+      const active = document.activeElement;
+      if (!first || !last) {
+        event.preventDefault();
+        dialog.focus();
+      } else if (!dialog.contains(active)) {
+        event.preventDefault();
+        (event.shiftKey ? last : first).focus();
+      } else if (event.shiftKey && active === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && active === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
+    document.addEventListener('keydown', onKeyDown);
     return () => {
+      document.removeEventListener('keydown', onKeyDown);
       document.body.style.overflow = previousOverflow;
       if (opener?.isConnected) opener.focus();
     };
   }, []);
-
-  function handleKeyDown(event: React.KeyboardEvent<HTMLDivElement>) {
-    if (event.key === 'Escape') {
-      event.stopPropagation();
-      onCloseRef.current();
-      return;
-    }
-    if (event.key !== 'Tab' || !panel.current) return;
-    const focusables = focusablesIn(panel.current);
-    const first = focusables[0];
-    const last = focusables.at(-1);
-    if (!first || !last) {
-      event.preventDefault();
-      return;
-    }
-    const active = document.activeElement;
-    if (event.shiftKey && (active === first || !panel.current.contains(active))) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && (active === last || !panel.current.contains(active))) {
-      event.preventDefault();
-      first.focus();
-    }
-  }
 
   return createPortal(
     // biome-ignore lint/a11y/noStaticElementInteractions: a click on the backdrop is a mouse shortcut; Escape and the Close button are the accessible ways out
@@ -90,7 +98,6 @@ export function Dialog({ title, description, onClose, children, footer, width = 
         aria-describedby={description ? descriptionId : undefined}
         tabIndex={-1}
         style={{ width: `min(${width}px, calc(100vw - 32px))` }}
-        onKeyDown={handleKeyDown}
       >
         <header className="dialog-header">
           <div>
