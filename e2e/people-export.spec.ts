@@ -126,6 +126,13 @@ test('filter People by status, tag and date range, save it as a view, export it 
   await expect(rows.first()).toContainText(`View “${viewName}”`);
   await expect(rows.first()).toContainText('Ready');
   await shoot(page, 'page-exports');
+
+  // "Run again" starts the same export; the shell follows it to the end.
+  await rows.first().getByRole('button', { name: 'Run again' }).click();
+  await expect(rows).toHaveCount(3);
+  await expect(page.getByTestId('export-announcer')).toContainText('People export (Excel (XLSX)) is ready');
+  await expect(rows.first()).toContainText(`View “${viewName}”`);
+  await expect(rows.first()).toContainText('Ready');
 });
 
 test('an invalid advanced filter shows the INVALID_FILTER reason next to the offending part', async ({
