@@ -338,7 +338,8 @@ export async function seedDemo(database: Database): Promise<{ created: string[] 
         workspaceId: workspace.id,
         firstName,
         lastName,
-        email: `${slugify(firstName ?? 'x')}.${slugify(lastName) || 'p'}.${index}@${random.pick(['mail.test', 'example.org', 'corp.example.com'])}`,
+        // Names in non-Latin scripts have no ASCII slug; such people get a neutral local part.
+        email: `${slugify(firstName ?? '') || 'contact'}.${slugify(lastName) || 'person'}.${index}@${random.pick(['mail.test', 'example.org', 'corp.example.com'])}`,
         phone: phoneNumber(random),
         jobTitle: random.chance(0.2) ? null : random.pick(jobTitles),
         companyId: random.chance(0.1) ? null : random.pick(companyIds),
