@@ -3,6 +3,7 @@ import { authRouter } from './auth/auth-router';
 import {
   cancelExport,
   downloadExport,
+  exportSettings,
   exportStatus,
   listExports,
   startExport,
@@ -24,6 +25,7 @@ export const appRouter = router({
   downloadExport,
   cancelExport,
   listExports,
+  exportSettings,
 });
 
 export type AppRouter = typeof appRouter;

@@ -111,3 +111,11 @@ export const DownloadExportOutput = z.object({
   size: z.number().int(),
   expiresAt: z.string(),
 });
+
+/** The server's export limits, so the dialog states them as configured rather than as assumed. */
+export const ExportSettings = z.object({
+  pdfRowCap: z.number().int(),
+  fileLifetimeSeconds: z.number().int(),
+  downloadLinkSeconds: z.number().int(),
+});
+export type ExportSettings = z.infer<typeof ExportSettings>;

@@ -1,12 +1,15 @@
 import {
   DownloadExportOutput,
   ExportIdInput,
+  ExportSettings,
   ExportSummary,
   ListExportsInput,
   ListExportsOutput,
   StartExportInput,
 } from '../../shared/exports';
+import { ttlToMs } from '../env';
 import { guardedProcedure } from '../trpc';
+import { downloadTokenLifetimeMs } from './download-token';
 import * as service from './export-service';
 
 /** Starting and cancelling need the member role (viewers cannot export) and, for API keys, exports:write. */
@@ -40,3 +43,9 @@ export const listExports = exportReaderProcedure
   .input(ListExportsInput)
   .output(ListExportsOutput)
   .query(({ ctx, input }) => service.listExports(ctx.services, ctx.identity, input));
+
+export const exportSettings = exportReaderProcedure.output(ExportSettings).query(({ ctx }) => ({
+  pdfRowCap: ctx.services.env.EXPORT_PDF_ROW_CAP,
+  fileLifetimeSeconds: Math.round(ttlToMs(ctx.services.env.EXPORT_TTL) / 1000),
+  downloadLinkSeconds: Math.round(downloadTokenLifetimeMs / 1000),
+}));

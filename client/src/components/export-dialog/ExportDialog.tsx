@@ -25,7 +25,6 @@ import {
   type ExportScope,
   estimateInput,
   initialColumns,
-  pdfRowCap,
   startInput,
   timeAttributes,
   timeZones,
@@ -44,12 +43,18 @@ export interface ExportDialogProps {
   onClose(): void;
 }
 
-const formatHints: Record<ExportFormat, string> = {
-  csv: 'Any spreadsheet or tool',
-  xlsx: 'Excel, Numbers, Sheets',
-  json: 'Developers and APIs',
-  pdf: `Printable, up to ${formatNumber(pdfRowCap)} rows`,
-};
+function formatHint(format: ExportFormat, pdfRowCap: number | undefined): string {
+  switch (format) {
+    case 'csv':
+      return 'Any spreadsheet or tool';
+    case 'xlsx':
+      return 'Excel, Numbers, Sheets';
+    case 'json':
+      return 'Developers and APIs';
+    case 'pdf':
+      return pdfRowCap === undefined ? 'Printable' : `Printable, up to ${formatNumber(pdfRowCap)} rows`;
+  }
+}
 
 function summaryOf(object: ObjectSlug, filter: FilterInput | undefined): string {
   if (!filter || Object.keys(filter).length === 0) return `All ${objectSpec(object).plural.toLowerCase()}`;
@@ -128,7 +133,14 @@ export function ExportDialog(props: ExportDialogProps) {
 
   const chosenColumns = form.columns.filter((column) => column.checked);
   const estimatedRows = estimate.data?.total;
-  const overPdfCap = form.format === 'pdf' && estimatedRows !== undefined && estimatedRows > pdfRowCap;
+  // The cap as the server is configured; the server refuses larger PDFs whatever the dialog says.
+  const pdfRowCap = trpc.exportSettings.useQuery(undefined, { staleTime: Number.POSITIVE_INFINITY }).data
+    ?.pdfRowCap;
+  const overPdfCap =
+    form.format === 'pdf' &&
+    estimatedRows !== undefined &&
+    pdfRowCap !== undefined &&
+    estimatedRows > pdfRowCap;
   const startError = structuredErrorOf(start.error);
   const viewOptions = views;
 
@@ -262,6 +274,7 @@ export function ExportDialog(props: ExportDialogProps) {
             views={viewOptions}
             scopeSummary={scopeSummary}
             overPdfCap={overPdfCap}
+            pdfRowCap={pdfRowCap}
             estimatedRows={estimatedRows}
             pageColumns={props.columns}
             startError={
@@ -282,6 +295,7 @@ function ExportChoices({
   views,
   scopeSummary,
   overPdfCap,
+  pdfRowCap,
   estimatedRows,
   pageColumns,
   startError,
@@ -292,6 +306,7 @@ function ExportChoices({
   views: readonly SavedView[];
   scopeSummary: string;
   overPdfCap: boolean;
+  pdfRowCap: number | undefined;
   estimatedRows: number | undefined;
   pageColumns: readonly string[];
   startError: { code: string; message: string; details?: Record<string, unknown> } | undefined;
@@ -390,13 +405,13 @@ function ExportChoices({
                 onChange={() => patch({ format })}
               />
               <span className="choice-title">{formatLabels[format]}</span>
-              <span className="choice-hint">{formatHints[format]}</span>
+              <span className="choice-hint">{formatHint(format, pdfRowCap)}</span>
             </label>
           ))}
         </div>
         {overPdfCap ? (
           <p className="callout callout-warning">
-            PDF exports are limited to {formatNumber(pdfRowCap)} rows and this one has about{' '}
+            PDF exports are limited to {formatNumber(pdfRowCap ?? 0)} rows and this one has about{' '}
             {formatNumber(estimatedRows ?? 0)}. Narrow the filters or choose CSV or Excel.
           </p>
         ) : null}

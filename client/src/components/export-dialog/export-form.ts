@@ -3,9 +3,6 @@ import type { DateRangeInput, ExportFormat, StartExportInput } from '../../../..
 import { andFilters } from '../../../../shared/filters';
 import type { FilterInput, SortInput } from '../../../../shared/records';
 
-/** The server refuses PDFs above this many rows (EXPORT_PDF_ROW_CAP); the dialog says so before starting. */
-export const pdfRowCap = 10_000;
-
 export type ExportScope = 'current' | 'view' | 'all';
 
 export interface ColumnChoice {
