@@ -1,3 +1,5 @@
+import { EventEmitter, once } from 'node:events';
+import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { CrmRecord, RecordValue } from '../../../shared/records';
 import { yieldToEventLoop } from '../../db/database';
@@ -20,6 +22,50 @@ const widthByType: Record<ExportColumn['type'], number> = {
 };
 
 type CellValue = string | number | Date | null;
+
+/** Sheet XML allowed to wait for deflate (a couple of batches): past it, the next batch waits for the zip. */
+const maxZipBacklog = 1024 * 1024;
+
+/** The stream a sheet's XML enters the zip through, and how many bytes wait in it. */
+interface ZipInput {
+  stream: EventEmitter;
+  queuedBytes(): number;
+}
+
+/**
+ * exceljs (4.4) writes a sheet's committed rows into its zip entry without looking at backpressure
+ * (exceljs #2916): when rows come faster than deflate takes them, the XML piles up in the entry's input
+ * stream (archiver's PassThrough, a readable-stream 2 stream), whatever `out` says. It is reached
+ * through exceljs's internals (the sheet's `stream`, a StreamBuf, and the streams it pipes to) and
+ * checked at run time: with another exceljs the wait is skipped and only `out`'s backpressure remains.
+ */
+function sheetZipInput(sheet: ExcelJS.Worksheet): ZipInput | undefined {
+  const stream: unknown = Reflect.get(sheet, 'stream');
+  const pipes: unknown = typeof stream === 'object' && stream ? Reflect.get(stream, 'pipes') : undefined;
+  const input: unknown = Array.isArray(pipes) ? pipes[0] : undefined;
+  if (!(input instanceof EventEmitter)) return undefined;
+  const state: unknown = Reflect.get(input, '_writableState');
+  if (typeof state !== 'object' || !state || typeof Reflect.get(state, 'length') !== 'number')
+    return undefined;
+  return { stream: input, queuedBytes: () => Number(Reflect.get(state, 'length')) };
+}
+
+/** Waits until the sheet's zip input has drained if too much XML waits in it; fails if `out` goes first. */
+async function waitForZip(sheet: ExcelJS.Worksheet, out: Writable): Promise<void> {
+  const input = sheetZipInput(sheet);
+  if (!input || input.queuedBytes() <= maxZipBacklog) return;
+  const stop = new AbortController();
+  try {
+    await Promise.race([
+      once(input.stream, 'drain', { signal: stop.signal }),
+      once(out, 'close', { signal: stop.signal }).then(() => {
+        throw new Error('the output stream closed before the sheet was zipped');
+      }),
+    ]);
+  } finally {
+    stop.abort();
+  }
+}
 
 /**
  * XLSX through exceljs's streaming WorkbookWriter. Numbers stay numbers, dates and timestamps are real
@@ -48,6 +94,20 @@ export const createXlsxWriter: WriterFactory = (out, options): ExportWriter => {
     return neutraliseFormula(displayText(column, value, options.timezone));
   };
 
+  // Each new cell gets a fresh copy of its column's style, and exceljs recognises a style it has seen
+  // only by object identity (a WeakMap), so every cell of a million rows paid a full style lookup
+  // (XML rendered and compared): most of the writer's time. A cell's style depends only on its column
+  // (data rows carry no style of their own) and its value type (the number format exceljs picks), so
+  // cells of the same column and type share the first such cell's style object: same ids, same file.
+  let sharedStyles = new Map<number, Partial<ExcelJS.Style>>();
+  const shareCellStyles = (added: ExcelJS.Row) => {
+    added.eachCell((cell, columnNumber) => {
+      const key = columnNumber * 32 + cell.type;
+      const shared = sharedStyles.get(key);
+      if (shared) cell.style = shared;
+      else sharedStyles.set(key, cell.style);
+    });
+  };
   const openSheet = () => {
     sheetCount += 1;
     const name =
@@ -69,6 +129,7 @@ export const createXlsxWriter: WriterFactory = (out, options): ExportWriter => {
     header.commit();
     sheet = next;
     sheetRows = 0;
+    sharedStyles = new Map();
   };
 
   return {
@@ -84,11 +145,14 @@ export const createXlsxWriter: WriterFactory = (out, options): ExportWriter => {
           sheet?.commit();
           openSheet();
         }
-        sheet?.addRow(columns.map((column) => cellOf(column, row[column.slug]))).commit();
+        const added = sheet?.addRow(columns.map((column) => cellOf(column, row[column.slug])));
+        if (added) shareCellStyles(added);
+        added?.commit();
         sheetRows += 1;
       }
       // Let archiver's deflate move the committed rows into `out`, then honour out's backpressure.
       await yieldToEventLoop();
+      if (sheet) await waitForZip(sheet, out);
       await waitForDrain(out);
     },
     async finish() {
