@@ -576,12 +576,13 @@ describe('exports end to end over HTTP', () => {
     );
     assert.equal((await rejection(viewer.exportStatus.query({ exportId: mine.id }))).data?.code, 'NOT_FOUND');
 
+    // Thunks, not promises: a call started before it is awaited would reject unhandled.
     for (const call of [
-      globex.exportStatus.query({ exportId: mine.id }),
-      globex.cancelExport.mutate({ exportId: mine.id }),
-      globex.downloadExport.mutate({ exportId: mine.id }),
+      () => globex.exportStatus.query({ exportId: mine.id }),
+      () => globex.cancelExport.mutate({ exportId: mine.id }),
+      () => globex.downloadExport.mutate({ exportId: mine.id }),
     ]) {
-      const error = await rejection(call);
+      const error = await rejection(call());
       assert.equal(error.data?.code, 'NOT_FOUND');
       assert.equal(error.data?.status_code, 404);
     }
