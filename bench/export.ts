@@ -7,7 +7,7 @@
  * from /proc. Baselines in the same run: COPY (the same query) TO STDOUT WITH CSV, and exceljs's
  * streaming writer fed rows from memory (in its own process too). Results go to bench/results.json.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -143,8 +143,10 @@ async function main() {
     console.log(JSON.stringify(entry));
   };
 
+  // The worker as `npm run worker` runs it: from the esbuild bundle.
+  execFileSync(process.execPath, ['scripts/build-worker.mjs'], { cwd: root, stdio: 'inherit' });
   for (const format of formats) {
-    const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/worker.ts'], {
+    const worker: ChildProcess = spawn(process.execPath, ['--enable-source-maps', 'dist/worker.mjs'], {
       cwd: root,
       env: {
         ...process.env,
@@ -176,7 +178,7 @@ async function main() {
     const summary = await client.startExport.mutate(request);
     let status = summary;
     while (status.status === 'queued' || status.status === 'running') {
-      await sleep(200);
+      await sleep(50);
       status = await client.exportStatus.query({ exportId: summary.id });
     }
     const seconds = (performance.now() - started) / 1000;
@@ -273,11 +275,102 @@ async function main() {
 
   const file = path.join(root, 'bench', 'results.json');
   const previous = existsSync(file)
-    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, StoredRun>)
     : {};
-  previous[String(rows)] = { at: new Date().toISOString(), peopleInDatabase: total, results };
+  const targets = checkTargets(rows, results, previous);
+  printTargets(targets);
+  previous[String(rows)] = { at: new Date().toISOString(), peopleInDatabase: total, results, targets };
   writeFileSync(file, `${JSON.stringify(previous, null, 2)}\n`);
   console.log(`results written to bench/results.json under "${rows}"`);
+}
+
+interface StoredRun {
+  at: string;
+  peopleInDatabase: number;
+  results: Record<string, unknown>[];
+  targets?: TargetCheck[];
+}
+
+interface TargetCheck {
+  target: string;
+  measured: string;
+  status: 'met' | 'missed' | 'not measured';
+}
+
+const numberOf = (entry: Record<string, unknown> | undefined, key: string): number | undefined =>
+  typeof entry?.[key] === 'number' ? entry[key] : undefined;
+
+const exportOf = (results: readonly Record<string, unknown>[], format: string) =>
+  results.find((entry) => entry.kind === 'export' && entry.format === format && entry.status === 'completed');
+
+function ratioCheck(target: string, ours: number | undefined, base: number | undefined, min: number) {
+  if (ours === undefined || base === undefined)
+    return { target, measured: 'format or baseline not run', status: 'not measured' } as const;
+  const ratio = ours / base;
+  return {
+    target,
+    measured: `${ours.toLocaleString('en')} vs ${base.toLocaleString('en')} rows/s = ${ratio.toFixed(2)}x`,
+    status: ratio >= min ? 'met' : 'missed',
+  } as const;
+}
+
+/** The issue's targets, from this run and, for the 1M/100k memory ratio, the stored run of the other size. */
+function checkTargets(
+  rows: number,
+  results: readonly Record<string, unknown>[],
+  stored: Record<string, StoredRun>,
+): TargetCheck[] {
+  const baseline = (name: string) =>
+    results.find((entry) => entry.kind === 'baseline' && entry.name === name);
+  const checks: TargetCheck[] = [
+    ratioCheck(
+      'CSV >= 0.5x COPY (same query) rows/s',
+      numberOf(exportOf(results, 'csv'), 'rowsPerSecond'),
+      numberOf(baseline('COPY (same query) TO STDOUT WITH CSV'), 'rowsPerSecond'),
+      0.5,
+    ),
+    ratioCheck(
+      'XLSX >= 0.8x bare exceljs writer rows/s',
+      numberOf(exportOf(results, 'xlsx'), 'rowsPerSecond'),
+      numberOf(baseline('exceljs WorkbookWriter from memory'), 'rowsPerSecond'),
+      0.8,
+    ),
+  ];
+  const small = rows === 1_000_000 ? stored['100000'] : rows === 100_000 ? stored['1000000'] : undefined;
+  for (const format of formats) {
+    const peak = numberOf(exportOf(results, format), 'workerPeakRssMb');
+    checks.push(
+      peak === undefined
+        ? { target: `${format} peak RSS < 300 MB`, measured: 'not run', status: 'not measured' }
+        : {
+            target: `${format} peak RSS < 300 MB`,
+            measured: `${peak} MB`,
+            status: peak < 300 ? 'met' : 'missed',
+          },
+    );
+    const other = numberOf(exportOf(small?.results ?? [], format), 'workerPeakRssMb');
+    const [at1M, at100k] = rows === 1_000_000 ? [peak, other] : [other, peak];
+    const target = `${format} peak RSS at 1M <= 1.2x at 100k`;
+    if (at1M === undefined || at100k === undefined || !small) {
+      checks.push({ target, measured: 'needs runs at both 100k and 1M', status: 'not measured' });
+      continue;
+    }
+    checks.push({
+      target,
+      measured: `${at1M} / ${at100k} MB = ${(at1M / at100k).toFixed(2)}x (other size: run of ${small.at})`,
+      status: at1M <= 1.2 * at100k ? 'met' : 'missed',
+    });
+  }
+  return checks;
+}
+
+function printTargets(checks: readonly TargetCheck[]) {
+  const width = Math.max(...checks.map((check) => check.target.length));
+  const measuredWidth = Math.max(...checks.map((check) => check.measured.length));
+  console.log(`\n${'target'.padEnd(width)}  ${'measured'.padEnd(measuredWidth)}  status`);
+  for (const check of checks)
+    console.log(`${check.target.padEnd(width)}  ${check.measured.padEnd(measuredWidth)}  ${check.status}`);
+  console.log('');
 }
 
 await main();

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AnyRouter } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { type Identity, identityFromApiKey, identityFromSession, sessionCookieName } from './auth/identity';
 import { type AppServices, createContext } from './context';
 import { ApiError } from './errors/api-error';
 import { isUnexpected, toApiError, toStructuredError } from './errors/to-structured';
+import { projectRoot } from './project-root';
 
 /** A plain route under /api/. Its errors (thrown ApiErrors or anything else) answer with the flat shape. */
 export interface ApiRoute {
@@ -27,7 +27,7 @@ export interface ApiRequest {
   identity(): Promise<Identity | undefined>;
 }
 
-const staticRoot = fileURLToPath(new URL('../dist/client', import.meta.url));
+const staticRoot = path.join(projectRoot, 'dist', 'client');
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
