@@ -143,10 +143,12 @@ async function main() {
     console.log(JSON.stringify(entry));
   };
 
-  // The worker as `npm run worker` runs it: from the esbuild bundle.
+  // The worker exactly as `npm run worker` runs it (keep the flags in step with package.json): from the
+  // esbuild bundle, with its heap budget.
   execFileSync(process.execPath, ['scripts/build-worker.mjs'], { cwd: root, stdio: 'inherit' });
+  const workerArgs = ['--enable-source-maps', '--max-old-space-size=192', 'dist/worker.mjs'];
   for (const format of formats) {
-    const worker: ChildProcess = spawn(process.execPath, ['--enable-source-maps', 'dist/worker.mjs'], {
+    const worker: ChildProcess = spawn(process.execPath, workerArgs, {
       cwd: root,
       env: {
         ...process.env,
