@@ -48,22 +48,38 @@ export async function startTestApp(
     ...options.env,
   });
   const test = await openTestDatabase();
-  if (options.seed !== false) await seedDemo(test.database);
-  const services = createServices(
-    { ...env, DATABASE_URL: test.url },
-    test.database,
-    createLogger(env.LOG_LEVEL),
-  );
-  const app = await startHttp(services, { router: options.router, apiRoutes: options.apiRoutes, port: 0 });
-  // Links the server hands out (downloads, emails) point at this test server unless APP_URL is given.
-  if (!options.env?.APP_URL) services.env = { ...services.env, APP_URL: app.url };
-  const exportEngine = options.exports
-    ? await startExportEngine(services, {
-        pollingIntervalSeconds: 0.5,
-        ...(typeof options.exports === 'object' ? options.exports : {}),
-      })
-    : undefined;
+  let app: RunningApp | undefined;
+  let exportEngine: ExportEngine | undefined;
+  try {
+    if (options.seed !== false) await seedDemo(test.database);
+    const services = createServices(
+      { ...env, DATABASE_URL: test.url },
+      test.database,
+      createLogger(env.LOG_LEVEL),
+    );
+    app = await startHttp(services, { router: options.router, apiRoutes: options.apiRoutes, port: 0 });
+    // Links the server hands out (downloads, emails) point at this test server unless APP_URL is given.
+    if (!options.env?.APP_URL) services.env = { ...services.env, APP_URL: app.url };
+    exportEngine = options.exports
+      ? await startExportEngine(services, {
+          pollingIntervalSeconds: 0.5,
+          ...(typeof options.exports === 'object' ? options.exports : {}),
+        })
+      : undefined;
+  } catch (error) {
+    // A half-started app would keep the test process alive (open server, database, pollers).
+    await app?.stop();
+    await test.drop();
+    throw error;
+  }
+  return assembleTestApp(app, test, exportEngine);
+}
 
+function assembleTestApp(
+  app: RunningApp,
+  test: Awaited<ReturnType<typeof openTestDatabase>>,
+  exportEngine: ExportEngine | undefined,
+): TestApp {
   async function sessionCookieFor(email: string): Promise<string> {
     const response = await fetch(`${app.url}/trpc/auth.login`, {
       method: 'POST',
