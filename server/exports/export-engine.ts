@@ -4,6 +4,7 @@ import type { AppServices, ExportQueue } from '../context';
 import { ttlToMs } from '../env';
 import { expireExports } from './expire-exports';
 import { loadExportSummary } from './export-summary-loader';
+import { createJobWakeup } from './job-wakeup';
 import { createMailer, exportEmail } from './notify/export-email';
 import { deliverWebhook } from './notify/export-webhook';
 import { webhookSecret } from './notify/webhook-signature';
@@ -95,9 +96,11 @@ export async function startExportEngine(
   const ttlMs = ttlToMs(env.EXPORT_TTL);
   const mailer = createMailer(env, log);
 
+  const wakeup = createJobWakeup(database);
   const queue: ExportQueue = {
     async enqueue(exportId) {
       await boss.send(queues.run, { exportId } satisfies RunJob);
+      await wakeup.announce();
     },
   };
   services.exportQueue = queue;
@@ -127,8 +130,9 @@ export async function startExportEngine(
 
   const timers: NodeJS.Timeout[] = [];
   if (options.workers !== false) {
+    const runWorkerIds: string[] = [];
     for (let index = 0; index < workerCount; index++) {
-      await boss.work<RunJob>(
+      const workerId = await boss.work<RunJob>(
         queues.run,
         { batchSize: 1, pollingIntervalSeconds: polling },
         async ([job]) => {
@@ -138,7 +142,11 @@ export async function startExportEngine(
           if (outcome === 'retry-later') await boss.send(queues.run, job.data, { startAfter: 2 });
         },
       );
+      runWorkerIds.push(workerId);
     }
+    await wakeup.listen(() => {
+      for (const workerId of runWorkerIds) boss.notifyWorker(workerId);
+    });
     await boss.work<NotifyJob>(
       queues.email,
       { batchSize: 1, pollingIntervalSeconds: polling },
@@ -202,6 +210,7 @@ export async function startExportEngine(
     async stop() {
       for (const timer of timers) clearInterval(timer);
       if (services.exportQueue === queue) services.exportQueue = undefined;
+      await wakeup.close();
       await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
       await source.close();
     },
