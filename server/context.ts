@@ -17,6 +17,8 @@ export interface AppServices {
 /** The small part of the job queue the request handlers use; implemented by server/exports. */
 export interface ExportQueue {
   enqueue(exportId: string, workspaceId: string): Promise<void>;
+  /** Tells the worker running it (in any process) that the export was cancelled. */
+  cancelled(exportId: string): Promise<void>;
 }
 
 export interface Context {

@@ -3,8 +3,8 @@ import PgBoss from 'pg-boss';
 import type { AppServices, ExportQueue } from '../context';
 import { ttlToMs } from '../env';
 import { expireExports } from './expire-exports';
+import { createExportSignals } from './export-signals';
 import { loadExportSummary } from './export-summary-loader';
-import { createJobWakeup } from './job-wakeup';
 import { createMailer, exportEmail } from './notify/export-email';
 import { deliverWebhook } from './notify/export-webhook';
 import { webhookSecret } from './notify/webhook-signature';
@@ -96,13 +96,19 @@ export async function startExportEngine(
   const ttlMs = ttlToMs(env.EXPORT_TTL);
   const mailer = createMailer(env, log);
 
-  const wakeup = createJobWakeup(database);
+  const signals = createExportSignals(database);
   const queue: ExportQueue = {
     async enqueue(exportId) {
       await boss.send(queues.run, { exportId } satisfies RunJob);
-      await wakeup.announce();
+      await signals.send('job');
+    },
+    async cancelled(exportId) {
+      await signals.send('cancel', exportId);
     },
   };
+  // Cancelled exports this process heard of, so a running job stops before its next batch. Entries of
+  // exports that ran elsewhere are dropped after an hour.
+  const cancelledAt = new Map<string, number>();
   services.exportQueue = queue;
 
   async function notify(exportId: string, event: ExportEvent): Promise<void> {
@@ -126,6 +132,7 @@ export async function startExportEngine(
     ttlMs,
     throttleMs: env.EXPORT_THROTTLE_MS,
     notify,
+    isCancelled: (exportId) => cancelledAt.has(exportId),
   };
 
   const timers: NodeJS.Timeout[] = [];
@@ -138,14 +145,20 @@ export async function startExportEngine(
         async ([job]) => {
           if (!job) return;
           const outcome = await runExport(deps, job.data.exportId);
+          cancelledAt.delete(job.data.exportId);
           // No free slot in the workspace (or another live worker holds it): look again shortly.
           if (outcome === 'retry-later') await boss.send(queues.run, job.data, { startAfter: 2 });
         },
       );
       runWorkerIds.push(workerId);
     }
-    await wakeup.listen(() => {
+    await signals.on('job', () => {
       for (const workerId of runWorkerIds) boss.notifyWorker(workerId);
+    });
+    await signals.on('cancel', (exportId) => {
+      const now = Date.now();
+      for (const [id, at] of cancelledAt) if (now - at > 3_600_000) cancelledAt.delete(id);
+      cancelledAt.set(exportId, now);
     });
     await boss.work<NotifyJob>(
       queues.email,
@@ -210,7 +223,7 @@ export async function startExportEngine(
     async stop() {
       for (const timer of timers) clearInterval(timer);
       if (services.exportQueue === queue) services.exportQueue = undefined;
-      await wakeup.close();
+      await signals.close();
       await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
       await source.close();
     },

@@ -144,6 +144,7 @@ export async function cancelExport(
       .update(exports)
       .set({ status: 'cancelled', finishedAt: new Date(), updatedAt: new Date() })
       .where(and(eq(exports.id, exportId), inArray(exports.status, ['queued', 'running'])));
+    await services.exportQueue?.cancelled(exportId);
   }
   return toExportSummary(await findVisibleExport(services, identity, exportId));
 }

@@ -27,6 +27,8 @@ export interface RunnerDeps {
   /** Slows every batch down (demos and the worker-crash test); 0 in normal use. */
   throttleMs: number;
   notify(exportId: string, event: ExportEvent): Promise<void>;
+  /** Whether a cancel of this export has been signalled to this process. */
+  isCancelled(exportId: string): boolean;
 }
 
 /** What the job should do next: done (whatever the result), or try again shortly (no free slot, or leased). */
@@ -153,13 +155,6 @@ export async function runExport(deps: RunnerDeps, exportId: string): Promise<Run
       lastWrite = Date.now();
       return rows.length > 0;
     };
-    const stillOurs = async (): Promise<boolean> => {
-      const [row] = await database.query<{ status: string; attempts: number }>(
-        'select status, attempts from exports where id = $1',
-        [exportId],
-      );
-      return row?.status === 'running' && row.attempts === claimed.attempts;
-    };
     heartbeat = setInterval(
       () => {
         reportProgress()
@@ -187,8 +182,10 @@ export async function runExport(deps: RunnerDeps, exportId: string): Promise<Run
       onBatch: async (rows) => {
         await writer.writeRows(rows);
         processed += rows.length;
-        const ours = Date.now() - lastWrite >= 250 ? await reportProgress() : await stillOurs();
-        if (!ours || stopped) throw new ExportStopped();
+        // A cancel is heard through a signal before the next batch; the row itself is checked (and
+        // the progress written) every 250 ms, which also notices a takeover by another worker.
+        if (deps.isCancelled(exportId) || stopped) throw new ExportStopped();
+        if (Date.now() - lastWrite >= 250 && !(await reportProgress())) throw new ExportStopped();
         if (deps.throttleMs) await sleep(deps.throttleMs);
       },
     });
