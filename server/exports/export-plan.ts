@@ -10,6 +10,7 @@ import type { Db } from '../db/database';
 import { ApiError } from '../errors/api-error';
 import { resolveRecordQuery } from '../records/record-query';
 import type { ExportColumn } from './writers';
+import { zoneOffsetMinutes } from './writers/cell-values';
 
 export type ExportRequest = z.output<typeof StartExportInput>;
 export type ResolvedQuery = Awaited<ReturnType<typeof resolveRecordQuery>>;
@@ -52,8 +53,29 @@ function chosenAttributes(object: ObjectSlug, slugs: readonly string[], field: s
   return attributes;
 }
 
-/** The date range as one more filter of the filter language, AND-ed with the view and the filter. */
-function dateRangeFilter(object: ObjectSlug, request: ExportRequest): Record<string, unknown> | undefined {
+const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The instant a calendar day starts in a time zone (DST-aware: the offset is taken at that instant). */
+export function startOfDayIn(day: string, zone: string): string {
+  const midnightUtc = Date.parse(`${day}T00:00:00Z`);
+  let instant = midnightUtc - zoneOffsetMinutes(zone, new Date(midnightUtc)) * 60_000;
+  instant = midnightUtc - zoneOffsetMinutes(zone, new Date(instant)) * 60_000;
+  return new Date(instant).toISOString();
+}
+
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The date range as one more filter of the filter language, AND-ed with the view and the filter. On a
+ * timestamp attribute, a bare date means whole days in the export's time zone: `to: '2026-06-30'` keeps
+ * everything up to the end of June 30th there, not just its first instant.
+ */
+export function dateRangeFilter(
+  object: ObjectSlug,
+  request: ExportRequest,
+): Record<string, unknown> | undefined {
   const range = request.dateRange;
   if (!range || (!range.from && !range.to)) return undefined;
   const attribute = findAttribute(object, range.attribute);
@@ -64,12 +86,17 @@ function dateRangeFilter(object: ObjectSlug, request: ExportRequest): Record<str
       reason: `The date range needs a date or timestamp attribute of ${object}, such as '${objectSpec(object).dateAttribute}'`,
     });
   }
-  return {
-    [range.attribute]: {
-      ...(range.from ? { $gte: range.from } : {}),
-      ...(range.to ? { $lte: range.to } : {}),
-    },
-  };
+  const zone = request.options?.timezone ?? 'UTC';
+  const wholeDays = attribute.type === 'timestamp';
+  const from =
+    range.from && wholeDays && dateOnly.test(range.from) ? startOfDayIn(range.from, zone) : range.from;
+  const upTo =
+    range.to && wholeDays && dateOnly.test(range.to)
+      ? { $lt: startOfDayIn(nextDay(range.to), zone) }
+      : range.to
+        ? { $lte: range.to }
+        : {};
+  return { [range.attribute]: { ...(from ? { $gte: from } : {}), ...upTo } };
 }
 
 function describeRange(request: ExportRequest, zone: string): string | undefined {
