@@ -212,6 +212,9 @@ const tagPool = [
   'hot lead',
   'q4',
 ];
+
+/** The pools both seeds draw from (the scale seed as SQL arrays). */
+export const demoValues = { firstNames, lastNames, industries, tags: tagPool, jobTitles } as const;
 const subjects = [
   'Pricing question',
   'Renewal for next year',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Database, yieldToEventLoop } from './database';
+import { demoValues } from './seed-demo';
 
 export interface ScaleCounts {
   companies: number;
@@ -13,69 +14,13 @@ const chunkSize = 100_000;
 const sqlArray = (values: readonly string[]) =>
   `array[${values.map((value) => `'${value.replace(/'/g, "''")}'`).join(',')}]`;
 
-const firstNames = sqlArray([
-  'Ada',
-  'Ben',
-  'Chloé',
-  'José',
-  'Łukasz',
-  'María',
-  'Søren',
-  'Zoë',
-  '太郎',
-  'Анна',
-  'محمد',
-  'Priya',
-  'Kai',
-  'Jean-Luc',
-  "D'Arcy",
-]);
-const lastNames = sqlArray([
-  'Smith',
-  'García',
-  'Müller',
-  "O'Brien",
-  'Nguyễn',
-  'Kowalski',
-  'Tanaka',
-  'Петров',
-  'Smith, Jr.',
-  'Öztürk',
-  'Silva',
-  'Kim',
-]);
-const industries = sqlArray([
-  'Software',
-  'Fintech',
-  'Healthcare',
-  'Retail',
-  'Manufacturing',
-  'Education',
-  'Media',
-  'Logistics',
-]);
-const tags = sqlArray([
-  'vip',
-  'beta',
-  'newsletter',
-  'enterprise',
-  'smb',
-  'partner',
-  'churn-risk',
-  'upsell',
-  'trial',
-  'renewal',
-]);
-const jobTitles = sqlArray([
-  'CEO',
-  'CTO',
-  'VP Sales',
-  'Engineer',
-  'Designer',
-  'Sales, EMEA',
-  '-VP Growth',
-  '=cmd|calc',
-]);
+/** The demo's value pools (accents, scripts, quotes, formula-like text), as SQL arrays, with their sizes. */
+const pool = (values: readonly string[]) => ({ sql: sqlArray(values), size: values.length });
+const firstNames = pool(demoValues.firstNames);
+const lastNames = pool(demoValues.lastNames);
+const industries = pool(demoValues.industries);
+const tags = pool(demoValues.tags);
+const jobTitles = pool(demoValues.jobTitles);
 
 /**
  * Generates scale data inside the database with set-based SQL (generate_series), in chunks of 100k rows
@@ -111,10 +56,10 @@ export async function seedScale(
       statement: `
         insert into companies (workspace_id, name, domain, industry, employee_count, founded_on, status, tags, created_at, updated_at)
         select $1, 'Company ' || i, 's${run}-' || i || '.example.com',
-          (${industries})[1 + ${r(1, 8)}], 1 + ${r(2, 20000)},
+          (${industries.sql})[1 + ${r(1, industries.size)}], 1 + ${r(2, 20000)},
           date '1960-01-01' + ${r(3, 23000)},
           (array['prospect','active','customer','churned'])[1 + ${r(4, 4)}],
-          array[(${tags})[1 + ${r(5, 10)}], (${tags})[1 + (${r(5, 10)} + 1 + ${r(6, 9)}) % 10]],
+          array[(${tags.sql})[1 + ${r(5, tags.size)}], (${tags.sql})[1 + (${r(5, tags.size)} + 1 + ${r(6, tags.size - 1)}) % ${tags.size}]],
           ${secondsAgo(7, twoYears)}, now()
         from generate_series($2::int, $3::int) as i`,
     },
@@ -124,15 +69,15 @@ export async function seedScale(
       statement: `
         with company_ids as (select array_agg(id) as ids from companies where workspace_id = $1)
         insert into people (workspace_id, first_name, last_name, email, phone, job_title, company_id, status, platform, tags, created_at, updated_at)
-        select $1, (${firstNames})[1 + ${r(1, 15)}], (${lastNames})[1 + ${r(2, 12)}],
+        select $1, (${firstNames.sql})[1 + ${r(1, firstNames.size)}], (${lastNames.sql})[1 + ${r(2, lastNames.size)}],
           'p' || i || '.${run}@scale.example.com',
           case when ${r(3, 7)} = 0 then null else '0' || lpad(${r(4, 1000000000)}::text, 10, '0') end,
-          (${jobTitles})[1 + ${r(5, 8)}],
+          (${jobTitles.sql})[1 + ${r(5, jobTitles.size)}],
           case when ${r(6, 10)} = 0 then null else c.ids[1 + ${r(7, 'cardinality(c.ids)')}] end,
           (array['lead','active','customer','churned'])[1 + ${r(8, 4)}],
           (array['email','linkedin','twitter','whatsapp','website','referral'])[1 + ${r(9, 6)}],
           case when ${r(10, 3)} = 0 then array[]::text[]
-               else array[(${tags})[1 + ${r(11, 10)}], (${tags})[1 + (${r(11, 10)} + 1 + ${r(12, 9)}) % 10]] end,
+               else array[(${tags.sql})[1 + ${r(11, tags.size)}], (${tags.sql})[1 + (${r(11, tags.size)} + 1 + ${r(12, tags.size - 1)}) % ${tags.size}]] end,
           ${secondsAgo(13, twoYears)}, now()
         from generate_series($2::int, $3::int) as i, company_ids c`,
     },
@@ -145,7 +90,7 @@ export async function seedScale(
         select $1, 'Conversation ' || i, p.ids[1 + ${r(1, 'cardinality(p.ids)')}],
           (array['email','linkedin','whatsapp','slack','sms','phone'])[1 + ${r(2, 6)}],
           (array['open','pending','closed'])[1 + ${r(3, 3)}],
-          array[(${tags})[1 + ${r(4, 10)}]], 1 + ${r(5, 50)},
+          array[(${tags.sql})[1 + ${r(4, tags.size)}]], 1 + ${r(5, 50)},
           ${secondsAgo(6, oneYear)}, ${secondsAgo(7, twoYears)}
         from generate_series($2::int, $3::int) as i, person_ids p`,
     },
