@@ -138,6 +138,20 @@ async function main() {
   const client = createClient({ url: app.url, headers: { Cookie: cookie } });
 
   const results: Record<string, unknown>[] = [];
+  const workerReady = (worker: ChildProcess) =>
+    new Promise<void>((resolve, reject) => {
+      let buffered = '';
+      const timer = setTimeout(() => reject(new Error('the worker did not start within 60 s')), 60_000);
+      worker.stdout?.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        if (buffered.includes('export worker started')) {
+          clearTimeout(timer);
+          buffered = '';
+          resolve();
+        } else if (buffered.length > 1_000_000) buffered = buffered.slice(-1000);
+      });
+      worker.once('exit', (code) => reject(new Error(`the worker exited with ${code} before starting`)));
+    });
   const report = (entry: Record<string, unknown>) => {
     results.push(entry);
     console.log(JSON.stringify(entry));
@@ -155,11 +169,12 @@ async function main() {
         DATABASE_URL: url.toString(),
         DATA_DIR: dataDir,
         APP_SECRET: env.APP_SECRET,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info',
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    await sleep(2500); // let it boot
+    // Timing starts once the worker is listening for jobs: its boot is not part of an export.
+    await workerReady(worker);
     let request: Parameters<typeof client.startExport.mutate>[0] = { object: 'people', format };
     if (format === 'pdf') {
       // PDF is capped: export the newest people up to the cap (narrowing the date range until it fits).
