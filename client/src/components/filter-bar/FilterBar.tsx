@@ -8,6 +8,7 @@ import {
   type DatePreset,
   datePresetLabels,
   datePresets,
+  emptyFilterState,
   type FilterState,
   isFilterEmpty,
   searchableAttributes,
@@ -110,23 +111,7 @@ export function FilterBar({
           Advanced{state.advanced ? ' · on' : ''}
         </button>
         {!isFilterEmpty(state) ? (
-          <Button
-            size="sm"
-            variant="ghost"
-            onClick={() =>
-              onChange({
-                selects: {},
-                tags: [],
-                tagsMode: 'any',
-                date: null,
-                from: '',
-                to: '',
-                q: '',
-                links: {},
-                advanced: '',
-              })
-            }
-          >
+          <Button size="sm" variant="ghost" onClick={() => onChange(emptyFilterState())}>
             Clear filters
           </Button>
         ) : null}
