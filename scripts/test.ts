@@ -1,5 +1,5 @@
 /**
- * `npm test`: every *.test.ts under server/ and shared/ through Node's test runner.
+ * `npm test`: every *.test.ts under server/, shared/ and client/ through Node's test runner.
  * Node 20's runner takes no globs, so the files are listed here. Extra arguments are passed on
  * (e.g. `npm test -- --test-name-pattern=filter`); file paths given narrow the run to those files.
  */
@@ -18,7 +18,7 @@ function testFiles(dir: string): string[] {
 const args = process.argv.slice(2);
 const named = args.filter((arg) => arg.endsWith('.test.ts'));
 const flags = args.filter((arg) => !arg.endsWith('.test.ts'));
-const files = named.length ? named : ['server', 'shared'].flatMap(testFiles).sort();
+const files = named.length ? named : ['server', 'shared', 'client'].flatMap(testFiles).sort();
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...files],
