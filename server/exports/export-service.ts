@@ -115,13 +115,15 @@ export async function startExport(
     if (existing) return toExportSummary(existing);
     throw new Error('export insert returned nothing');
   }
+  // The answer describes the export as created (queued): read before a woken worker can take it.
+  const created = toExportSummary(await findVisibleExport(services, identity, inserted.id));
   if (services.exportQueue) await services.exportQueue.enqueue(inserted.id, identity.workspace.id);
   else
     services.logger.warn(
       { export_id: inserted.id },
       'no export engine is running; the export waits for a worker',
     );
-  return toExportSummary(await findVisibleExport(services, identity, inserted.id));
+  return created;
 }
 
 export async function exportStatus(
