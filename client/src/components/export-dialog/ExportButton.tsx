@@ -1,21 +1,10 @@
 import { useId, useState } from 'react';
-import type { ObjectSlug } from '../../../../shared/catalog';
-import type { FilterInput, SortInput } from '../../../../shared/records';
-import type { SavedView } from '../../../../shared/views';
 import { exportBlockedReason, useSession } from '../../app/session';
 import { Button } from '../ui/Button';
-import { ExportDialog } from './ExportDialog';
+import { ExportDialog, type ExportDialogProps } from './ExportDialog';
 
 /** The record pages' Export button: opens the dialog, or says why the user cannot export. */
-export function ExportButton(props: {
-  object: ObjectSlug;
-  filter: FilterInput | undefined;
-  sort: SortInput[number];
-  columns: readonly string[];
-  views: readonly SavedView[];
-  viewId: string | null;
-  blockedByProblem: boolean;
-}) {
+export function ExportButton(props: Omit<ExportDialogProps, 'onClose'> & { blockedByProblem: boolean }) {
   const me = useSession();
   const [open, setOpen] = useState(false);
   const reasonId = useId();
