@@ -1,4 +1,4 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { getTableName, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { activities, companies, conversations, people, users } from '../../drizzle/schema';
 import type { AttributeSlug, ObjectSlug, ReferenceTarget } from '../../shared/catalog';
@@ -87,9 +87,11 @@ export function referenceTargetColumn(target: ReferenceTarget, slug: string): Pg
  */
 export function displayNameOf(
   target: ReferenceTarget,
-  id: PgColumn,
-  workspaceId: PgColumn,
+  referencingId: PgColumn,
+  referencingWorkspaceId: PgColumn,
 ): SQL<string | null> {
+  const id = qualified(referencingId);
+  const workspaceId = qualified(referencingWorkspaceId);
   switch (target) {
     case 'people':
       return sql<
@@ -112,4 +114,13 @@ export function displayNameOf(
         string | null
       >`(select u.name from users u where u.id = ${id} and u.workspace_id = ${workspaceId})`;
   }
+}
+
+/**
+ * `"people"."workspace_id"`. Drizzle prints a select list's columns bare, and inside the subqueries above
+ * a bare `"workspace_id"` names the subquery's own table: the workspace check would compare a row with
+ * itself.
+ */
+function qualified(column: PgColumn): SQL {
+  return sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`;
 }

@@ -263,6 +263,9 @@ describe('records: list, count, assert over real HTTP', () => {
       filter: { 'company.domain': { $ends_with: acmeCompany!.domain! } },
     });
     assert.equal(byDomain.total, 0);
+    // …and the linked name is not shown: it would be an Acme company's name on a Globex record.
+    const linked = await globex.people.get.query({ id: globexPerson!.id });
+    assert.deepEqual(linked.company, { id: acmeCompany!.id, name: null });
     // Acme filtering by a Globex company id finds nothing of Globex.
     const [globexCompany] = await app.database.db
       .select()
