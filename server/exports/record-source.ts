@@ -1,3 +1,4 @@
+import net from 'node:net';
 import postgres from 'postgres';
 import type { AttributeSpec, ObjectSlug } from '../../shared/catalog';
 import type { CrmRecord } from '../../shared/records';
@@ -20,8 +21,8 @@ export interface ReadOptions {
 
 /**
  * Reads an export's rows in batches, as one snapshot:
- * - on Postgres, one REPEATABLE READ READ ONLY transaction and a server-side cursor over the same SQL
- *   that `*.list` runs (drizzle's `.toSQL()`), on a connection of its own;
+ * - on Postgres, one REPEATABLE READ READ ONLY transaction running the same SQL that `*.list` runs
+ *   (drizzle's `.toSQL()`), on a connection of its own: streamed, or through a cursor (see below);
  * - on PGlite (one connection, the web server's too), keyset pages with the snapshot bound already in
  *   the query, yielding to the event loop after every batch so the server keeps answering.
  */
@@ -31,9 +32,164 @@ export interface RecordSource {
 }
 
 export function createRecordSource(database: Database, maxConnections: number): RecordSource {
-  return database.kind === 'postgres' && database.url
-    ? postgresCursorSource(database, database.url, maxConnections)
-    : keysetSource(database);
+  if (database.kind !== 'postgres' || !database.url) return keysetSource(database);
+  return canStreamFrom(database.url)
+    ? postgresStreamSource(database, database.url)
+    : postgresCursorSource(database, database.url, maxConnections);
+}
+
+/**
+ * How a Postgres source reads: `stream` runs the query once and lets its rows flow, pausing the socket
+ * while a batch is written; `cursor` fetches batch after batch from a server-side cursor.
+ */
+export type PostgresReader = 'stream' | 'cursor';
+
+export function createPostgresRecordSource(
+  database: Database,
+  url: string,
+  reader: PostgresReader,
+  maxConnections: number,
+): RecordSource {
+  return reader === 'stream'
+    ? postgresStreamSource(database, url)
+    : postgresCursorSource(database, url, maxConnections);
+}
+
+/**
+ * Streaming needs the socket postgres.js reads from, to pause it. This module opens that socket itself,
+ * which it can do for one host over plain TCP or a Unix socket. Over TLS postgres.js wraps the socket in
+ * one of its own (and takes its handle), and with several hosts it picks one: those URLs use a cursor.
+ */
+function canStreamFrom(url: string): boolean {
+  const { options } = postgres(url);
+  return !options.ssl && options.host.length === 1;
+}
+
+/** The postgres.js options both Postgres readers share. */
+function clientOptions(max: number) {
+  // A client of its own: drizzle's postgres-js wrapper changes the date parsers of the client it wraps.
+  // `date` columns stay 'YYYY-MM-DD' strings (as drizzle's mode: 'string' gives them). Timestamps arrive
+  // as the ISO text `toRecord` would make of them, without a Date per value (a Date when the text is
+  // not in the UTC form, say on a server whose TimeZone is not UTC); parameters serialise as before.
+  return {
+    max,
+    onnotice: () => {},
+    types: {
+      date: { to: 1082, from: [1082], serialize: (value: string) => value, parse: (value: string) => value },
+      timestamptz: {
+        to: 1184,
+        from: [1184],
+        serialize: (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString(),
+        parse: (text: string): Date | string => isoOfPostgresUtcTimestamp(text) ?? new Date(text),
+      },
+    },
+  };
+}
+
+interface ExportStatement {
+  text: string;
+  parameters: postgres.ParameterOrJSON<never>[];
+  count: { text: string; parameters: postgres.ParameterOrJSON<never>[] };
+  toRecord(values: readonly unknown[]): CrmRecord;
+}
+
+function exportStatement(
+  database: Database,
+  object: ObjectSlug,
+  query: ResolvedQuery,
+  attributes: readonly AttributeSpec[],
+): ExportStatement {
+  const builder = exportSelect(database, query, attributes);
+  const { sql: text, params } = builder.toSQL();
+  const count = buildRecordCount(database.db, query).toSQL();
+  return {
+    text,
+    parameters: params as postgres.ParameterOrJSON<never>[],
+    count: { text: count.sql, parameters: count.params as postgres.ParameterOrJSON<never>[] },
+    // Rows come back as arrays in select-list order; the builder's selection names each position.
+    toRecord: recordReader(object, Object.keys(builder._.selectedFields), attributes),
+  };
+}
+
+async function countInSnapshot(tx: postgres.TransactionSql, statement: ExportStatement): Promise<number> {
+  const [counted] = await tx.unsafe(statement.count.text, statement.count.parameters).values();
+  return Number(counted?.[0] ?? 0);
+}
+
+/**
+ * The query runs once and Postgres sends its rows as fast as it makes them. A cursor makes the database
+ * wait for each batch to be asked for, so it idles while this process formats the one before (measured
+ * on 1M people with 3 ms of work per 1,000 rows: 7.6 s through a cursor, 5.0 s streamed). Memory stays
+ * bounded all the same: while a batch is being written the socket is paused, and TCP's flow control
+ * stops Postgres once the socket's buffers are full. A batch never waits for more than one socket read
+ * to be handed over, and batches are written one at a time, in order.
+ */
+function postgresStreamSource(database: Database, url: string): RecordSource {
+  return {
+    async read({ object, query, attributes, batchSize, onTotal, onBatch }) {
+      const statement = exportStatement(database, object, query, attributes);
+      const sockets = new Set<net.Socket>();
+      const openSocket = ({
+        host,
+        port,
+        path,
+      }: {
+        host: string[];
+        port: number[];
+        path?: string | false;
+      }) => {
+        const socket = path ? net.connect(path) : net.connect(port[0] ?? 5432, host[0]);
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        return socket;
+      };
+      // `socket` is a postgres.js option its type declarations leave out.
+      const options = { ...clientOptions(1), socket: openSocket };
+      const client = postgres(url, options);
+      try {
+        await client.begin('isolation level repeatable read read only', async (tx) => {
+          await onTotal(await countInSnapshot(tx, statement));
+          const rows = tx.unsafe(statement.text, statement.parameters).values();
+          let written: Promise<void> = Promise.resolve();
+          let writing = 0;
+          let failure: { error: unknown } | undefined;
+          const write = (batch: unknown[][]) => {
+            writing++;
+            for (const socket of sockets) socket.pause();
+            written = written
+              .then(() => onBatch(batch.map(statement.toRecord)))
+              .then(() => {
+                if (--writing === 0) for (const socket of sockets) socket.resume();
+              });
+            written.catch((error: unknown) => {
+              if (failure) return;
+              failure = { error };
+              for (const socket of sockets) socket.resume();
+              rows.cancel();
+            });
+          };
+          let batch: unknown[][] = [];
+          try {
+            await rows.forEach((values) => {
+              if (failure) return;
+              batch.push(values);
+              if (batch.length === batchSize) {
+                write(batch);
+                batch = [];
+              }
+            });
+          } catch (error) {
+            throw failure ? failure.error : error;
+          }
+          if (batch.length && !failure) write(batch);
+          await written;
+        });
+      } finally {
+        await client.end({ timeout: 5 });
+      }
+    },
+    async close() {},
+  };
 }
 
 function keysetSource(database: Database): RecordSource {
@@ -58,41 +214,17 @@ function keysetSource(database: Database): RecordSource {
 }
 
 function postgresCursorSource(database: Database, url: string, maxConnections: number): RecordSource {
-  // A client of its own: drizzle's postgres-js wrapper changes the date parsers of the client it wraps.
-  // `date` columns stay 'YYYY-MM-DD' strings (as drizzle's mode: 'string' gives them). Timestamps arrive
-  // as the ISO text `toRecord` would make of them, without a Date per value (a Date when the text is
-  // not in the UTC form, say on a server whose TimeZone is not UTC); parameters serialise as before.
-  const client = postgres(url, {
-    max: maxConnections,
-    onnotice: () => {},
-    types: {
-      date: { to: 1082, from: [1082], serialize: (value: string) => value, parse: (value: string) => value },
-      timestamptz: {
-        to: 1184,
-        from: [1184],
-        serialize: (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString(),
-        parse: (text: string): Date | string => isoOfPostgresUtcTimestamp(text) ?? new Date(text),
-      },
-    },
-  });
+  const client = postgres(url, clientOptions(maxConnections));
   return {
     async read({ object, query, attributes, batchSize, onTotal, onBatch }) {
-      const builder = exportSelect(database, query, attributes);
-      const { sql: text, params } = builder.toSQL();
-      // Rows come back as arrays in select-list order; the builder's selection names each position.
-      const toRecord = recordReader(object, Object.keys(builder._.selectedFields), attributes);
-      const parameters = params as postgres.ParameterOrJSON<never>[];
+      const statement = exportStatement(database, object, query, attributes);
       await client.begin('isolation level repeatable read read only', async (tx) => {
-        const count = buildRecordCount(database.db, query).toSQL();
-        const [counted] = await tx
-          .unsafe(count.sql, count.params as postgres.ParameterOrJSON<never>[])
-          .values();
-        await onTotal(Number(counted?.[0] ?? 0));
+        await onTotal(await countInSnapshot(tx, statement));
         const reading = readAhead(onBatch);
         await tx
-          .unsafe(text, parameters)
+          .unsafe(statement.text, statement.parameters)
           .values()
-          .cursor(batchSize, (batch) => reading.next((batch as unknown[][]).map(toRecord)));
+          .cursor(batchSize, (batch) => reading.next((batch as unknown[][]).map(statement.toRecord)));
         await reading.end();
       });
     },
