@@ -48,6 +48,16 @@ if (!baseUrl) {
   process.exit(1);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function peakRssMb(pid: number | undefined): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -192,6 +202,7 @@ async function main() {
       }
     }
     const started = performance.now();
+    const cpuBefore = cpuSeconds(worker.pid);
     const summary = await client.startExport.mutate(request);
     let status = summary;
     while (status.status === 'queued' || status.status === 'running') {
@@ -200,6 +211,7 @@ async function main() {
     }
     const seconds = (performance.now() - started) / 1000;
     const peak = peakRssMb(worker.pid);
+    const workerCpuSeconds = Math.round((cpuSeconds(worker.pid) - cpuBefore) * 100) / 100;
     worker.kill('SIGTERM');
     await new Promise((resolve) => worker.once('exit', resolve));
     report({
@@ -211,6 +223,8 @@ async function main() {
       rowsPerSecond: Math.round(status.processedRows / seconds),
       fileMb: Math.round(((status.fileSize ?? 0) / 1024 / 1024) * 10) / 10,
       workerPeakRssMb: peak,
+      // Next to the wall time: how much of it the worker itself was busy (the rest is the database).
+      workerCpuSeconds,
     });
   }
 
