@@ -111,7 +111,13 @@ function exportStatement(
   };
 }
 
+/**
+ * Sets up the export's transaction and counts its rows in the snapshot. JIT is off: it compiles each
+ * export's query for about 90 ms and won nothing back on the exports measured (1M people: 3.4 s of
+ * execution with it, 3.2 s without).
+ */
 async function countInSnapshot(tx: postgres.TransactionSql, statement: ExportStatement): Promise<number> {
+  await tx.unsafe('set local jit = off');
   const [counted] = await tx.unsafe(statement.count.text, statement.count.parameters).values();
   return Number(counted?.[0] ?? 0);
 }
