@@ -193,7 +193,25 @@ export async function startExportEngine(
     await boss.schedule(queues.expire, '* * * * *');
 
     // A worker killed mid-export stops heartbeating; once its lease is over, the export runs again here.
+    // And an export still queued a lease after it was created, with no job waiting or running for it
+    // (its job could not be sent, or failed for good, or it was created with no engine running), gets one.
     const reap = async () => {
+      const orphaned = await database.query<{ id: string }>(
+        `select e.id from exports e
+         where e.status = 'queued' and e.created_at < now() - make_interval(secs => $1)
+           and not exists (
+             select 1 from pgboss.job j
+             where j.name = $2 and j.state in ('created', 'retry', 'active') and j.data ->> 'exportId' = e.id::text)
+         limit 100`,
+        [env.EXPORT_LEASE_SECONDS, queues.run],
+      );
+      for (const { id } of orphaned) {
+        log.warn({ export_id: id }, 'queued export has no job; sending it one');
+        await boss.send(queues.run, { exportId: id } satisfies RunJob, {
+          singletonKey: `orphan-${id}`,
+          singletonSeconds: env.EXPORT_LEASE_SECONDS,
+        });
+      }
       const abandoned = await database.query<{ id: string }>(
         `select id from exports where status = 'running' and updated_at < now() - make_interval(secs => $1) limit 100`,
         [env.EXPORT_LEASE_SECONDS],

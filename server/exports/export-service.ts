@@ -117,12 +117,20 @@ export async function startExport(
   }
   // The answer describes the export as created (queued): read before a woken worker can take it.
   const created = toExportSummary(await findVisibleExport(services, identity, inserted.id));
-  if (services.exportQueue) await services.exportQueue.enqueue(inserted.id, identity.workspace.id);
-  else
+  // The export is stored either way: if its job cannot be sent now, a worker's sweep sends it later
+  // (queued exports without a job are looked for every few seconds), so the caller is not told it failed.
+  if (!services.exportQueue)
     services.logger.warn(
       { export_id: inserted.id },
       'no export engine is running; the export waits for a worker',
     );
+  else
+    await services.exportQueue.enqueue(inserted.id, identity.workspace.id).catch((error: unknown) => {
+      services.logger.error(
+        { err: error, export_id: inserted.id },
+        'could not queue the export job; a worker will pick the export up',
+      );
+    });
   return created;
 }
 

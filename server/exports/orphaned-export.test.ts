@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ExportSummary } from '../../shared/exports';
+import type { ExportQueue } from '../context';
+import type { CrmClient } from '../sdk';
+import { startTestApp, type TestApp } from '../testing/test-app';
+
+let app: TestApp;
+before(async () => {
+  app = await startTestApp({
+    exports: { reapIntervalSeconds: 0.5 },
+    env: {
+      EXPORT_LEASE_SECONDS: '1',
+      RATE_LIMIT_READS_PER_SECOND: '1000',
+      RATE_LIMIT_WRITES_PER_SECOND: '1000',
+    },
+  });
+});
+after(() => app?.close());
+
+async function finished(client: CrmClient, id: string): Promise<ExportSummary> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const summary = await client.exportStatus.query({ exportId: id });
+    if (summary.status !== 'queued' && summary.status !== 'running') return summary;
+    assert.ok(Date.now() < deadline, `export ${id} still ${summary.status}`);
+    await sleep(100);
+  }
+}
+
+test('an export whose job could not be queued is still answered as queued, then run by the sweep', async () => {
+  const member = await app.loginAs('member@acme.test');
+  const queue = app.services.exportQueue as ExportQueue;
+  const working = queue.enqueue;
+  let refused = 0;
+  queue.enqueue = async () => {
+    refused++;
+    throw new Error('connection to the job queue lost');
+  };
+  let started: ExportSummary;
+  try {
+    started = await member.startExport.mutate({ object: 'companies', format: 'csv' });
+  } finally {
+    queue.enqueue = working;
+  }
+  assert.equal(refused, 1);
+  assert.equal(started.status, 'queued');
+
+  const done = await finished(member, started.id);
+  assert.equal(done.status, 'completed');
+  const { total } = await member.companies.count.query({});
+  assert.equal(done.processedRows, total);
+});
