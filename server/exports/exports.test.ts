@@ -15,6 +15,7 @@ import type { CrmRecord, FilterInput } from '../../shared/records';
 import type { CrmClient } from '../sdk';
 import { rejection } from '../testing/rejection';
 import { startTestApp, type TestApp } from '../testing/test-app';
+import { waitForExport } from '../testing/wait-for-export';
 import { signDownloadToken } from './download-token';
 import { verifyWebhook } from './notify/webhook-signature';
 import { readCsv, readPdf, readXlsx, type XlsxCell } from './testing/read-export-file';
@@ -188,22 +189,6 @@ describe('exports end to end over HTTP', () => {
     await new Promise<void>((resolve) => hookServer?.close(() => resolve()));
   });
 
-  async function waitFor(
-    client: CrmClient,
-    exportId: string,
-    statuses: ExportSummary['status'][],
-    timeoutMs = 60_000,
-  ) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const summary = await client.exportStatus.query({ exportId });
-      if (statuses.includes(summary.status)) return summary;
-      if (Date.now() > deadline)
-        assert.fail(`export ${exportId} still ${summary.status} after ${timeoutMs} ms`);
-      await sleep(50);
-    }
-  }
-
   async function download(client: CrmClient, exportId: string) {
     const link = await client.downloadExport.mutate({ exportId });
     const response = await fetch(link.url);
@@ -308,7 +293,7 @@ describe('exports end to end over HTTP', () => {
         };
         const started = await member.startExport.mutate(request);
         assert.equal(started.status, 'queued');
-        const done = await waitFor(member, started.id, ['completed', 'failed']);
+        const done = await waitForExport(member, started.id, ['completed', 'failed']);
         assert.equal(done.status, 'completed', JSON.stringify(done.error));
         assert.equal(done.processedRows, expected.length);
         assert.equal(done.totalRows, expected.length);
@@ -380,7 +365,7 @@ describe('exports end to end over HTTP', () => {
       format: 'csv',
       columns: ['first_name', 'last_name', 'phone', 'job_title', 'company'],
     });
-    await waitFor(member, started.id, ['completed']);
+    await waitForExport(member, started.id, ['completed']);
     const { rows } = readCsv((await download(member, started.id)).body);
     const cells = rows.flat();
     assert.ok(cells.includes('Ops\nLogistics'), 'a newline inside a cell survives');
@@ -401,7 +386,7 @@ describe('exports end to end over HTTP', () => {
       format: 'xlsx',
       notify: { email: true },
     });
-    await waitFor(member, started.id, ['completed']);
+    await waitForExport(member, started.id, ['completed']);
     const deadline = Date.now() + 20_000;
     while (!mails.some((mail) => mail.raw.includes(started.id)) && Date.now() < deadline) await sleep(100);
     const mail = mails.find((candidate) => candidate.raw.includes(started.id));
@@ -418,7 +403,7 @@ describe('exports end to end over HTTP', () => {
       format: 'json',
       notify: { webhookUrl: hookUrl },
     });
-    await waitFor(member, started.id, ['completed']);
+    await waitForExport(member, started.id, ['completed']);
     const deadline = Date.now() + 30_000;
     while (!hooks.length && Date.now() < deadline) await sleep(100);
     const [hook] = hooks;
@@ -437,7 +422,7 @@ describe('exports end to end over HTTP', () => {
 
   test('cancel stops a running export and leaves no file', async () => {
     const started = await member.startExport.mutate({ object: 'activities', format: 'csv' });
-    const running = await waitFor(member, started.id, ['running', 'completed'], 30_000);
+    const running = await waitForExport(member, started.id, ['running', 'completed'], 30_000);
     assert.equal(running.status, 'running', 'the export is slow enough to cancel');
     const cancelled = await member.cancelExport.mutate({ exportId: started.id });
     assert.equal(cancelled.status, 'cancelled');
@@ -478,13 +463,13 @@ describe('exports end to end over HTTP', () => {
       idempotencyKey: 'nightly-42',
     });
     assert.notEqual(other.id, first.id);
-    await waitFor(member, first.id, ['completed']);
-    await waitFor(admin, other.id, ['completed']);
+    await waitForExport(member, first.id, ['completed']);
+    await waitForExport(admin, other.id, ['completed']);
   });
 
   test('download links: expired, tampered, for another export or user → 401 flat; file expiry → 410', async () => {
     const started = await member.startExport.mutate({ object: 'companies', format: 'csv' });
-    await waitFor(member, started.id, ['completed']);
+    await waitForExport(member, started.id, ['completed']);
     const link = await member.downloadExport.mutate({ exportId: started.id });
     assert.ok(new Date(link.expiresAt).getTime() - Date.now() <= 5 * 60_000 + 1000);
     const [row] = await app.database.db.select().from(exportsTable).where(eq(exportsTable.id, started.id));
@@ -557,7 +542,7 @@ describe('exports end to end over HTTP', () => {
     );
 
     const mine = await member.startExport.mutate({ object: 'companies', format: 'json' });
-    await waitFor(member, mine.id, ['completed']);
+    await waitForExport(member, mine.id, ['completed']);
     const adminList = await admin.listExports.query({ limit: 100 });
     assert.ok(
       adminList.exports.some((summary) => summary.id === mine.id),

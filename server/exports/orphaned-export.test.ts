@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExportSummary } from '../../shared/exports';
 import type { ExportQueue } from '../context';
-import type { CrmClient } from '../sdk';
 import { startTestApp, type TestApp } from '../testing/test-app';
+import { waitForExport } from '../testing/wait-for-export';
 
 let app: TestApp;
 before(async () => {
@@ -18,16 +17,6 @@ before(async () => {
   });
 });
 after(() => app?.close());
-
-async function finished(client: CrmClient, id: string): Promise<ExportSummary> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const summary = await client.exportStatus.query({ exportId: id });
-    if (summary.status !== 'queued' && summary.status !== 'running') return summary;
-    assert.ok(Date.now() < deadline, `export ${id} still ${summary.status}`);
-    await sleep(100);
-  }
-}
 
 test('an export whose job could not be queued is still answered as queued, then run by the sweep', async () => {
   const member = await app.loginAs('member@acme.test');
@@ -47,7 +36,7 @@ test('an export whose job could not be queued is still answered as queued, then 
   assert.equal(refused, 1);
   assert.equal(started.status, 'queued');
 
-  const done = await finished(member, started.id);
+  const done = await waitForExport(member, started.id);
   assert.equal(done.status, 'completed');
   const { total } = await member.companies.count.query({});
   assert.equal(done.processedRows, total);

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ExportSummary } from '../../shared/exports';
-import type { CrmClient } from '../sdk';
 import { startTestApp, type TestApp } from '../testing/test-app';
+import { waitForExport } from '../testing/wait-for-export';
 
 let app: TestApp;
 before(async () => {
@@ -21,16 +20,6 @@ before(async () => {
   });
 });
 after(() => app?.close());
-
-async function finished(client: CrmClient, id: string): Promise<ExportSummary> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const summary = await client.exportStatus.query({ exportId: id });
-    if (summary.status === 'completed' || summary.status === 'failed') return summary;
-    assert.ok(Date.now() < deadline, `export ${id} still ${summary.status}`);
-    await sleep(100);
-  }
-}
 
 test('per-workspace concurrency: one workspace waits its turn (queued), another workspace is not held back', async () => {
   const acme = await app.loginAs('member@acme.test');
@@ -63,8 +52,8 @@ test('per-workspace concurrency: one workspace waits its turn (queued), another 
   })();
 
   const results = await Promise.all([
-    ...acmeExports.map((summary) => finished(acme, summary.id)),
-    finished(globex, globexExport.id),
+    ...acmeExports.map((summary) => waitForExport(acme, summary.id)),
+    waitForExport(globex, globexExport.id),
   ]);
   await sampling;
   assert.deepEqual(
