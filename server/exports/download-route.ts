@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { and, eq } from 'drizzle-orm';
 import { users } from '../../drizzle/schema';
@@ -67,8 +68,24 @@ export const exportDownloadRoute: ApiRoute = {
       response.end();
       return;
     }
-    await pipeline(file.body, response);
+    try {
+      await pipeline(file.body, response);
+    } catch (error) {
+      // The browser went away mid-download (a closed tab, a cancelled save): nothing failed here.
+      if (!isClientAbort(error, response)) throw error;
+      services.logger.info(
+        { request_id: request.requestId, export_id: exportId, sent_bytes: response.socket?.bytesWritten },
+        'download aborted by the client',
+      );
+    }
   },
 };
+
+function isClientAbort(error: unknown, response: ServerResponse): boolean {
+  return (
+    (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE' &&
+    !response.writableFinished
+  );
+}
 
 export const exportApiRoutes: ApiRoute[] = [exportDownloadRoute];

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AnyRouter } from '@trpc/server';
+import type { Logger } from 'pino';
 import { createServices, type RunningApp, startHttp } from '../app';
 import { sessionCookieName } from '../auth/identity';
 import type { Database } from '../db/database';
@@ -35,6 +36,8 @@ export async function startTestApp(
     router?: AnyRouter;
     apiRoutes?: ApiRoute[];
     seed?: boolean;
+    /** Where the app logs (default: a pino logger at TEST_LOG_LEVEL, silent unless set). */
+    logger?: Logger;
     /** Start the export engine (pg-boss and, unless `workers: false`, export workers) in this process. */
     exports?: boolean | ExportEngineOptions;
   } = {},
@@ -55,7 +58,7 @@ export async function startTestApp(
     const services = createServices(
       { ...env, DATABASE_URL: test.url },
       test.database,
-      createLogger(env.LOG_LEVEL),
+      options.logger ?? createLogger(env.LOG_LEVEL),
     );
     app = await startHttp(services, { router: options.router, apiRoutes: options.apiRoutes, port: 0 });
     // Links the server hands out (downloads, emails) point at this test server unless APP_URL is given.
