@@ -9,28 +9,28 @@ import type { Database } from '../db/database';
 import { seedDemo } from '../db/seed-demo';
 import { openTestDatabase } from '../db/test-database';
 import { countRecords, type ResolvedRecordQuery, selectRecordPage } from '../records/record-query';
+import { type PostgresTlsProxy, startPostgresTlsProxy } from '../testing/postgres-tls-proxy';
 import { planExport } from './export-plan';
 import {
   createPostgresRecordSource,
   createRecordSource,
-  type PostgresReader,
+  postgresReaderFor,
   type RecordSource,
 } from './record-source';
 
 /**
- * Runs on PGlite (keyset pages) and, with DATABASE_URL, on Postgres: once as `createRecordSource` picks
- * (streamed, for the test server's plain connection), once through the read-ahead cursor that TLS and
- * multi-host URLs use.
+ * Runs on PGlite (keyset pages) and, with DATABASE_URL, on Postgres three times: as `createRecordSource`
+ * picks (streamed), streamed over TLS (through a TLS-terminating proxy in front of the test server), and
+ * through the read-ahead cursor that multi-host URLs use.
  */
-const readers: (PostgresReader | 'default')[] = process.env.DATABASE_URL
-  ? ['default', 'cursor']
-  : ['default'];
+const readers = process.env.DATABASE_URL ? ['default', 'tls', 'cursor'] : ['default'];
 
 for (const reader of readers)
   describe(`record source (${reader})`, () => {
     let testDatabase: Awaited<ReturnType<typeof openTestDatabase>>;
     let database: Database;
     let source: RecordSource;
+    let tlsProxy: PostgresTlsProxy | undefined;
     let query: ResolvedRecordQuery;
     const attributes = objectSpec('people').attributes.filter((attribute) => attribute.exportable);
 
@@ -38,10 +38,16 @@ for (const reader of readers)
       testDatabase = await openTestDatabase();
       database = testDatabase.database;
       await seedDemo(database);
-      source =
-        reader === 'default' || !database.url
-          ? createRecordSource(database, 1)
-          : createPostgresRecordSource(database, database.url, reader, 1);
+      if (reader === 'tls' && testDatabase.url) {
+        tlsProxy = await startPostgresTlsProxy(testDatabase.url);
+        const url = tlsProxy.urlFor(testDatabase.url);
+        assert.equal(postgresReaderFor(url), 'stream');
+        source = createRecordSource({ ...database, url }, 1);
+      } else if (reader === 'cursor' && testDatabase.url) {
+        source = createPostgresRecordSource(database, testDatabase.url, 'cursor', 1);
+      } else {
+        source = createRecordSource(database, 1);
+      }
       const [member] = await database.db.select().from(users).where(eq(users.email, 'member@acme.test'));
       assert.ok(member);
       const scope = { workspaceId: member.workspaceId, userId: member.id, role: 'member' as const };
@@ -50,6 +56,10 @@ for (const reader of readers)
     });
     after(async () => {
       await source?.close();
+      if (tlsProxy) {
+        assert.ok(tlsProxy.tlsSessions > 0, 'the rows came through TLS');
+        await tlsProxy.close();
+      }
       await testDatabase?.drop();
     });
 

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import postgres from 'postgres';
 import type { AttributeSpec, ObjectSlug } from '../../shared/catalog';
 import type { CrmRecord } from '../../shared/records';
@@ -7,6 +6,7 @@ import { isoOfPostgresUtcTimestamp } from '../records/iso-instant';
 import { buildRecordCount, buildRecordSelect, countRecords, selectRecordPage } from '../records/record-query';
 import { recordReader } from '../records/record-shape';
 import type { ResolvedQuery } from './export-plan';
+import { canPause, pausableConnections } from './pausable-socket';
 
 export interface ReadOptions {
   object: ObjectSlug;
@@ -33,9 +33,12 @@ export interface RecordSource {
 
 export function createRecordSource(database: Database, maxConnections: number): RecordSource {
   if (database.kind !== 'postgres' || !database.url) return keysetSource(database);
-  return canStreamFrom(database.url)
-    ? postgresStreamSource(database, database.url)
-    : postgresCursorSource(database, database.url, maxConnections);
+  return createPostgresRecordSource(database, database.url, postgresReaderFor(database.url), maxConnections);
+}
+
+/** Streamed, unless the URL names several hosts (postgres.js picks one, and its socket cannot be paused). */
+export function postgresReaderFor(url: string): PostgresReader {
+  return canPause(url) ? 'stream' : 'cursor';
 }
 
 /**
@@ -53,16 +56,6 @@ export function createPostgresRecordSource(
   return reader === 'stream'
     ? postgresStreamSource(database, url)
     : postgresCursorSource(database, url, maxConnections);
-}
-
-/**
- * Streaming needs the socket postgres.js reads from, to pause it. This module opens that socket itself,
- * which it can do for one host over plain TCP or a Unix socket. Over TLS postgres.js wraps the socket in
- * one of its own (and takes its handle), and with several hosts it picks one: those URLs use a cursor.
- */
-function canStreamFrom(url: string): boolean {
-  const { options } = postgres(url);
-  return !options.ssl && options.host.length === 1;
 }
 
 /** The postgres.js options both Postgres readers share. */
@@ -134,23 +127,9 @@ function postgresStreamSource(database: Database, url: string): RecordSource {
   return {
     async read({ object, query, attributes, batchSize, onTotal, onBatch }) {
       const statement = exportStatement(database, object, query, attributes);
-      const sockets = new Set<net.Socket>();
-      const openSocket = ({
-        host,
-        port,
-        path,
-      }: {
-        host: string[];
-        port: number[];
-        path?: string | false;
-      }) => {
-        const socket = path ? net.connect(path) : net.connect(port[0] ?? 5432, host[0]);
-        sockets.add(socket);
-        socket.once('close', () => sockets.delete(socket));
-        return socket;
-      };
+      const connections = pausableConnections(url);
       // `socket` is a postgres.js option its type declarations leave out.
-      const options = { ...clientOptions(1), socket: openSocket };
+      const options = { ...clientOptions(1), ...connections.clientOptions };
       const client = postgres(url, options);
       try {
         await client.begin('isolation level repeatable read read only', async (tx) => {
@@ -161,16 +140,16 @@ function postgresStreamSource(database: Database, url: string): RecordSource {
           let failure: { error: unknown } | undefined;
           const write = (batch: unknown[][]) => {
             writing++;
-            for (const socket of sockets) socket.pause();
+            connections.pause();
             written = written
               .then(() => onBatch(batch.map(statement.toRecord)))
               .then(() => {
-                if (--writing === 0) for (const socket of sockets) socket.resume();
+                if (--writing === 0) connections.resume();
               });
             written.catch((error: unknown) => {
               if (failure) return;
               failure = { error };
-              for (const socket of sockets) socket.resume();
+              connections.resume();
               rows.cancel();
             });
           };
