@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import type { CrmRecord } from '../../../shared/records';
 import { readCsv, readPdf, readXlsx } from '../testing/read-export-file';
 import { isoInZone, neutraliseFormula, wallClockDate } from './cell-values';
 import { type ExportColumn, type WriterOptions, writerFactories } from './index';
+import { fallbackFontFiles, type PdfFontFiles } from './pdf-fonts';
+import { createPdfWriter } from './pdf-writer';
 
 const columns: ExportColumn[] = [
   { slug: 'name', label: 'Name', type: 'text' },
@@ -58,6 +61,26 @@ async function write(format: keyof typeof writerFactories, overrides: Partial<Wr
   await writer.finish();
   return Buffer.concat(chunks);
 }
+
+/** A PDF of `records` in the system's fonts, or in `fontFiles`. */
+async function writePdf(
+  records: CrmRecord[],
+  overrides: Partial<WriterOptions> = {},
+  fontFiles?: PdfFontFiles,
+) {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => chunks.push(Buffer.from(chunk)));
+  const writer = createPdfWriter(out, { ...options, ...overrides }, fontFiles);
+  await writer.writeHeader(columns);
+  await writer.writeRows(records);
+  await writer.finish();
+  return Buffer.concat(chunks);
+}
+
+/** Chinese and Japanese (Droid Sans Fallback) and Korean (WenQuanYi Micro Hei); CI installs both. */
+const cjkFonts = fallbackFontFiles.filter((file) => /DroidSansFallbackFull|wqy-microhei/.test(file.path));
+const cjkFontsMissing = cjkFonts.filter((file) => !existsSync(file.path)).map((file) => file.path);
 
 describe('export writers', () => {
   test('formula neutralising and zoned ISO timestamps', () => {
@@ -182,6 +205,50 @@ describe('export writers', () => {
     assert.ok(texts.includes('Name') && texts.includes('Created at'));
     assert.ok(texts.some((text) => text.startsWith('Smith, Jones')));
     assert.ok(texts.includes('007123456'));
+    assert.ok(texts.includes('Page 1'));
+  });
+
+  test('PDF: Chinese, Japanese and Korean text comes back as the same characters, not U+FFFD', {
+    skip: cjkFontsMissing.length && !process.env.CI ? `not installed: ${cjkFontsMissing.join(', ')}` : false,
+  }, async () => {
+    const names = ['美咲', '王秀英', '김민준', '株式会社サクラ'];
+    const summary = 'Filter: {"name":{"$in":["美咲","김민준"]}}';
+    const { texts } = readPdf(
+      await writePdf(
+        names.map((name, index) => ({ id: `${index}`, name })),
+        { summary: [summary] },
+      ),
+    );
+    for (const text of [...names, summary])
+      assert.ok(texts.includes(text), `${text} in ${JSON.stringify(texts)}`);
+    assert.ok(!texts.some((text) => text.includes('\uFFFD')), JSON.stringify(texts));
+  });
+
+  test('PDF: every page has its footer and no other page is added; long cells are cut with an ellipsis', async () => {
+    const records = Array.from({ length: 150 }, (_, index) => ({
+      ...rows[0],
+      id: `${index}`,
+      name: `${index} ${'Wolfeschlegelsteinhausenbergerdorff '.repeat(4)}`,
+      tags: Array.from({ length: 12 }, (_, tag) => `tag-${tag}-with-a-long-name`),
+    }));
+    const { pages, texts } = readPdf(await writePdf(records));
+    assert.ok(pages > 3, `${pages} pages`);
+    const footers = texts.filter((text) => /^Page \d+$/.test(text));
+    assert.deepEqual(
+      footers,
+      Array.from({ length: pages }, (_, index) => `Page ${index + 1}`),
+    );
+    const names = texts.filter((text) => /^\d+ Wolfe/.test(text));
+    assert.equal(names.length, records.length);
+    assert.ok(names.every((name, index) => name.startsWith(`${index} Wolfe`) && name.endsWith('…')));
+  });
+
+  test('PDF without any font file: Helvetica, with ? for the characters it cannot encode', async () => {
+    const { pages, texts } = readPdf(await writePdf(rows, {}, { fallbacks: [] }));
+    assert.equal(pages, 1);
+    assert.equal(texts[0], 'Companies');
+    assert.ok(texts.some((text) => text.startsWith('Smith, Jones')));
+    assert.ok(texts.some((text) => text.startsWith('Line one Line two') && text.endsWith('Zoë, ????')));
     assert.ok(texts.includes('Page 1'));
   });
 });
