@@ -64,6 +64,33 @@ describe('PDF fonts', () => {
     assert.deepEqual(shown(fonts.runs('美咲')), [['fallback-3', '美咲']]);
   });
 
+  test(
+    'a text written sharing layouts is laid out once instead of three times, and nothing is kept',
+    needs(dejaVu),
+    () => {
+      const doc = new PDFDocument({ fontLayoutCache: false });
+      const fonts = new PdfFonts(doc, { primary: dejaVu, fallbacks: [] });
+      // pdfkit's font object and its fontkit font, which pdfkit does not type.
+      const font = (
+        doc as unknown as { _font: { layoutCache?: object; font: { layout(...args: unknown[]): unknown } } }
+      )._font;
+      const layout = font.font.layout.bind(font.font);
+      let layouts = 0;
+      font.font.layout = (...args) => {
+        layouts++;
+        return layout(...args);
+      };
+      doc.text('Wolfeschlegelsteinhausenbergerdorff', 40, 40, { lineBreak: false });
+      assert.equal(layouts, 3);
+      layouts = 0;
+      fonts.primary.sharingLayouts(() =>
+        doc.text('Wolfeschlegelsteinhausenbergerdorff', 40, 60, { lineBreak: false }),
+      );
+      assert.equal(layouts, 1);
+      assert.equal(font.layoutCache, undefined, 'the document keeps no layout cache');
+    },
+  );
+
   test('without any font file: Helvetica, and ? for what WinAnsi cannot encode', () => {
     const fonts = new PdfFonts(new PDFDocument({ autoFirstPage: false }), { fallbacks: [] });
     assert.deepEqual(shown(fonts.runs('Zoë 美咲 € Œuvre — Łódź')), [['table', 'Zoë ?? € Œuvre — ?ód?']]);

@@ -51,6 +51,8 @@ export function installedPdfFonts(): PdfFontFiles {
 /** pdfkit's current font object, which pdfkit does not type; `font` is fontkit's when the font is embedded. */
 interface PdfkitFont {
   readonly ascender: number;
+  /** Word → layout; pdfkit makes it document-wide unless `fontLayoutCache: false`. */
+  layoutCache?: object;
   widthOfString(text: string, size: number): number;
   readonly font?: {
     readonly unitsPerEm?: number;
@@ -123,6 +125,22 @@ export class PdfFace {
       end += char.length;
     }
     return text.slice(0, end);
+  }
+
+  /**
+   * Runs `write`, one `doc.text` in this face, with a layout cache of its own. pdfkit lays a text out
+   * three times to write it (to measure it, to encode its glyphs, to move x past it), each a fontkit layout
+   * of tens of microseconds per word with the document's cache off: this lets the three share one layout,
+   * and keeps nothing once the text is written (the document-wide cache stays off: it grows without bound).
+   */
+  sharingLayouts(write: () => void): void {
+    const documentCache = this.font.layoutCache;
+    this.font.layoutCache = Object.create(null);
+    try {
+      write();
+    } finally {
+      this.font.layoutCache = documentCache;
+    }
   }
 
   /** Thousandths of an em, or `notCovered`. */

@@ -79,7 +79,9 @@ export function createPdfWriter(
     for (const { face, text } of runs) {
       if (!text) continue;
       fonts.use(face);
-      doc.fontSize(size).text(text, at, baseline, { lineBreak: false, baseline: 'alphabetic' });
+      face.sharingLayouts(() =>
+        doc.fontSize(size).text(text, at, baseline, { lineBreak: false, baseline: 'alphabetic' }),
+      );
       // pdfkit moved x past the text it wrote.
       at = doc.x;
     }
