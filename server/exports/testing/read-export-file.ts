@@ -50,12 +50,13 @@ export async function readXlsx(buffer: Buffer): Promise<{
 
 /**
  * A light PDF reader for pdfkit's output: the page count, and the text of every text-showing operator
- * in order, decoded through the embedded font's ToUnicode map (or as WinAnsi for the standard fonts).
+ * in order, decoded through the ToUnicode map of the font it is written in (`/F2 7 Tf`), or as WinAnsi for
+ * the standard fonts. Each embedded font numbers its glyphs from 1, so the maps are kept per font.
  */
 export function readPdf(buffer: Buffer): { pages: number; texts: string[] } {
   const raw = buffer.toString('latin1');
   const pages = (raw.match(/\/Type \/Page(?![s\w])/g) ?? []).length;
-  const streams: string[] = [];
+  const streams: { object: number; text: string }[] = [];
   const marker = /stream\r?\n/g;
   for (let match = marker.exec(raw); match; match = marker.exec(raw)) {
     const before = raw.slice(Math.max(0, match.index - 300), match.index);
@@ -63,18 +64,21 @@ export function readPdf(buffer: Buffer): { pages: number; texts: string[] } {
     const dict = before.slice(dictStart);
     const length = /\/Length (\d+)/.exec(dict);
     if (!length) continue;
+    const object = Number([...before.matchAll(/(\d+) 0 obj/g)].at(-1)?.[1] ?? -1);
     const start = match.index + match[0].length;
     const data = buffer.subarray(start, start + Number(length[1]));
     try {
-      streams.push((/\/FlateDecode/.test(dict) ? inflateSync(data) : data).toString('latin1'));
+      streams.push({
+        object,
+        text: (/\/FlateDecode/.test(dict) ? inflateSync(data) : data).toString('latin1'),
+      });
     } catch {
       // font programs and images: not text
     }
     marker.lastIndex = start + Number(length[1]);
   }
-  const toUnicode = new Map<number, string>();
-  for (const stream of streams) {
-    if (!stream.includes('beginbfrange')) continue;
+  const cmapOf = (stream: string) => {
+    const toUnicode = new Map<number, string>();
     const range = /<([0-9a-f]+)> <([0-9a-f]+)> \[([^\]]*)\]/gi;
     for (let match = range.exec(stream); match; match = range.exec(stream)) {
       const first = Number.parseInt(match[1] ?? '0', 16);
@@ -88,9 +92,19 @@ export function readPdf(buffer: Buffer): { pages: number; texts: string[] } {
         toUnicode.set(first + index, String.fromCharCode(...units));
       });
     }
+    return toUnicode;
+  };
+  // A page's resources name each font (`/F2 9 0 R`); the font object names its ToUnicode stream.
+  const cmapByFont = new Map<string, Map<number, string>>();
+  for (const [, name, object] of raw.matchAll(/\/(F\d+) (\d+) 0 R/g)) {
+    if (!name || cmapByFont.has(name)) continue;
+    const body = new RegExp(`(?:^|\\s)${object} 0 obj([\\s\\S]*?)endobj`).exec(raw)?.[1] ?? '';
+    const toUnicode = /\/ToUnicode (\d+) 0 R/.exec(body)?.[1];
+    const stream = streams.find((candidate) => candidate.object === Number(toUnicode));
+    if (stream) cmapByFont.set(name, cmapOf(stream.text));
   }
-  const decode = (hex: string) => {
-    if (toUnicode.size) {
+  const decode = (hex: string, toUnicode: Map<number, string> | undefined) => {
+    if (toUnicode) {
       let text = '';
       for (let index = 0; index + 4 <= hex.length; index += 4)
         text += toUnicode.get(Number.parseInt(hex.slice(index, index + 4), 16)) ?? '\uFFFD';
@@ -99,12 +113,17 @@ export function readPdf(buffer: Buffer): { pages: number; texts: string[] } {
     return Buffer.from(hex, 'hex').toString('latin1');
   };
   const texts: string[] = [];
-  for (const stream of streams) {
+  for (const { text: stream } of streams) {
     if (!stream.includes('BT')) continue;
-    const operator = /\[((?:<[0-9a-f]*>|[-\d.\s])*)\]\s*TJ|<([0-9a-f]*)>\s*Tj/gi;
+    let font: Map<number, string> | undefined;
+    const operator = /\/(F\d+) [\d.]+ Tf|\[((?:<[0-9a-f]*>|[-\d.\s])*)\]\s*TJ|<([0-9a-f]*)>\s*Tj/gi;
     for (let match = operator.exec(stream); match; match = operator.exec(stream)) {
-      const parts = match[1] !== undefined ? (match[1].match(/<([0-9a-f]*)>/gi) ?? []) : [`<${match[2]}>`];
-      texts.push(parts.map((part) => decode(part.slice(1, -1))).join(''));
+      if (match[1] !== undefined) {
+        font = cmapByFont.get(match[1]);
+        continue;
+      }
+      const parts = match[2] !== undefined ? (match[2].match(/<([0-9a-f]*)>/gi) ?? []) : [`<${match[3]}>`];
+      texts.push(parts.map((part) => decode(part.slice(1, -1), font)).join(''));
     }
   }
   return { pages, texts };
