@@ -74,6 +74,18 @@ for (const reader of readers)
       }
     }
 
+    /** Reads the people query in batches of `batchSize`, handing each batch to `onBatch`. */
+    function readPeople(batchSize: number, onBatch: (rows: CrmRecord[]) => Promise<void>): Promise<void> {
+      return source.read({
+        object: 'people',
+        query,
+        attributes,
+        batchSize,
+        onTotal: async () => {},
+        onBatch,
+      });
+    }
+
     test('the total first, then every record in the list order, in batches of at most batchSize', async () => {
       const events: (number | CrmRecord[])[] = [];
       await source.read({
@@ -101,19 +113,12 @@ for (const reader of readers)
       let writing = 0;
       let mostAtOnce = 0;
       const written: CrmRecord[] = [];
-      await source.read({
-        object: 'people',
-        query,
-        attributes,
-        batchSize: 50,
-        onTotal: async () => {},
-        onBatch: async (rows) => {
-          writing++;
-          mostAtOnce = Math.max(mostAtOnce, writing);
-          await new Promise((resolve) => setTimeout(resolve, 3));
-          written.push(...rows);
-          writing--;
-        },
+      await readPeople(50, async (rows) => {
+        writing++;
+        mostAtOnce = Math.max(mostAtOnce, writing);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        written.push(...rows);
+        writing--;
       });
       assert.equal(mostAtOnce, 1);
       assert.deepEqual(written, await listed());
@@ -122,30 +127,16 @@ for (const reader of readers)
     test('a failing batch stops the read: no later batch is written and read rejects with its error', async () => {
       const failure = new Error('disk full');
       const written: number[] = [];
-      const reading = source.read({
-        object: 'people',
-        query,
-        attributes,
-        batchSize: 5,
-        onTotal: async () => {},
-        onBatch: async (rows) => {
-          written.push(rows.length);
-          if (written.length === 2) throw failure;
-        },
+      const reading = readPeople(5, async (rows) => {
+        written.push(rows.length);
+        if (written.length === 2) throw failure;
       });
       await assert.rejects(reading, (error) => error === failure);
       assert.equal(written.length, 2);
       // The source is still usable afterwards (its connection went back to the pool).
       let rows = 0;
-      await source.read({
-        object: 'people',
-        query,
-        attributes,
-        batchSize: 50,
-        onTotal: async () => {},
-        onBatch: async (batch) => {
-          rows += batch.length;
-        },
+      await readPeople(50, async (batch) => {
+        rows += batch.length;
       });
       assert.equal(rows, (await listed()).length);
     });

@@ -131,13 +131,16 @@ function postgresStreamSource(database: Database, url: string): RecordSource {
       // `socket` is a postgres.js option its type declarations leave out.
       const options = { ...clientOptions(1), ...connections.clientOptions };
       const client = postgres(url, options);
+      // The first failed batch, kept outside the transaction: after it the query is cancelled, and a
+      // cancel that lands late (on the rollback, say) must not replace the error the caller gets.
+      let failure: { error: unknown } | undefined;
       try {
         await client.begin('isolation level repeatable read read only', async (tx) => {
           await onTotal(await countInSnapshot(tx, statement));
           const rows = tx.unsafe(statement.text, statement.parameters).values();
           let written: Promise<void> = Promise.resolve();
           let writing = 0;
-          let failure: { error: unknown } | undefined;
+          let streaming = true;
           const write = (batch: unknown[][]) => {
             writing++;
             connections.pause();
@@ -150,7 +153,7 @@ function postgresStreamSource(database: Database, url: string): RecordSource {
               if (failure) return;
               failure = { error };
               connections.resume();
-              rows.cancel();
+              if (streaming) rows.cancel();
             });
           };
           let batch: unknown[][] = [];
@@ -163,12 +166,14 @@ function postgresStreamSource(database: Database, url: string): RecordSource {
                 batch = [];
               }
             });
-          } catch (error) {
-            throw failure ? failure.error : error;
+          } finally {
+            streaming = false;
           }
           if (batch.length && !failure) write(batch);
           await written;
         });
+      } catch (error) {
+        throw failure ? failure.error : error;
       } finally {
         await client.end({ timeout: 5 });
       }
