@@ -1,18 +1,15 @@
 import { keepPreviousData } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { structuredErrorOf } from '../../../shared/api-errors';
-import { objectSpec } from '../../../shared/catalog';
 import type { CrmRecord, ReferenceValue } from '../../../shared/records';
-import { ExportButton } from '../components/export-dialog/ExportButton';
 import { FilterBar } from '../components/filter-bar/FilterBar';
-import { decomposeFilter, isFilterEmpty } from '../components/filter-bar/filter-state';
-import { ViewsMenu } from '../components/saved-views/ViewsMenu';
+import { isFilterEmpty } from '../components/filter-bar/filter-state';
 import { Button } from '../components/ui/Button';
 import { formatNumber } from '../components/ui/format';
 import { EmptyState, ErrorState, LoadingState } from '../components/ui/States';
 import { Link } from '../navigation';
 import { trpc } from '../trpc';
-import { defaultColumns, problemView, useRecordFilters } from './use-record-filters';
+import { RecordsHeader } from './RecordsHeader';
+import { defaultColumns, useRecordFilters, useServerFilterProblem } from './use-record-filters';
 
 const pageSize = 100;
 const object = 'activities' as const;
@@ -47,7 +44,6 @@ const isReference = (value: unknown): value is ReferenceValue =>
 
 /** Activities as a timeline: newest first, grouped by day, filterable by type and by linked record. */
 export function ActivitiesPage() {
-  const spec = objectSpec(object);
   const filters = useRecordFilters(object);
   const views = trpc.views.list.useQuery({ object });
   const view = views.data?.find((candidate) => candidate.id === filters.viewId);
@@ -67,19 +63,8 @@ export function ActivitiesPage() {
   );
   const total = list.data?.pages[0]?.total;
 
-  const serverError = structuredErrorOf(list.error);
-  const problem =
-    filters.problem ??
-    (serverError?.code === 'INVALID_FILTER'
-      ? problemView(
-          filters.composed,
-          {
-            path: String(serverError.details?.path ?? ''),
-            reason: String(serverError.details?.reason ?? serverError.message),
-          },
-          serverError.message,
-        )
-      : null);
+  const serverProblem = useServerFilterProblem(list.error, filters.composed);
+  const problem = filters.problem ?? serverProblem;
 
   const groups = useMemo(() => {
     const byDay = new Map<string, { label: string; items: CrmRecord[] }>();
@@ -101,40 +86,14 @@ export function ActivitiesPage() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div className="page-title">
-          <h1>{view ? view.name : spec.plural}</h1>
-          <span className="count-pill numeric" data-testid="record-count">
-            {total === undefined ? '…' : `${formatNumber(total)} ${total === 1 ? 'activity' : 'activities'}`}
-          </span>
-        </div>
-        <div className="page-actions">
-          <ViewsMenu
-            object={object}
-            views={views.data ?? []}
-            currentView={view ?? null}
-            modified={false}
-            current={{ filter: filters.composed.filter ?? {}, sort: [filters.sort], columns }}
-            canSave={!problem}
-            onApply={(next) =>
-              filters.replace({
-                state: decomposeFilter(object, next?.filter ?? {}),
-                sort: next?.sort[0] ?? spec.defaultSort,
-                viewId: next?.id ?? null,
-              })
-            }
-          />
-          <ExportButton
-            object={object}
-            filter={filters.composed.filter}
-            sort={filters.sort}
-            columns={columns}
-            views={views.data ?? []}
-            viewId={view?.id ?? null}
-            blockedByProblem={Boolean(problem)}
-          />
-        </div>
-      </header>
+      <RecordsHeader
+        object={object}
+        filters={filters}
+        views={views.data ?? []}
+        columns={columns}
+        total={total}
+        problem={problem}
+      />
       <FilterBar
         object={object}
         state={filters.state}

@@ -1,18 +1,16 @@
 import { keepPreviousData } from '@tanstack/react-query';
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { structuredErrorOf } from '../../../shared/api-errors';
+import { useEffect, useRef, useState } from 'react';
 import { type ObjectSlug, objectSpec } from '../../../shared/catalog';
 import type { CrmRecord } from '../../../shared/records';
 import { DataTable } from '../components/data-table/DataTable';
-import { ExportButton } from '../components/export-dialog/ExportButton';
 import { FilterBar } from '../components/filter-bar/FilterBar';
 import { decomposeFilter, isFilterEmpty } from '../components/filter-bar/filter-state';
-import { ViewsMenu } from '../components/saved-views/ViewsMenu';
 import { Button } from '../components/ui/Button';
 import { formatNumber } from '../components/ui/format';
 import { EmptyState, ErrorState, LoadingState } from '../components/ui/States';
 import { trpc } from '../trpc';
-import { defaultColumns, problemView, useRecordFilters } from './use-record-filters';
+import { RecordsHeader } from './RecordsHeader';
+import { defaultColumns, useRecordFilters, useServerFilterProblem } from './use-record-filters';
 
 const pageSize = 50;
 
@@ -35,16 +33,7 @@ export function RecordsPage({ object }: { object: ObjectSlug }) {
     { enabled: !filters.problem, placeholderData: keepPreviousData },
   );
 
-  const serverProblem = useMemo(() => {
-    const structured = structuredErrorOf(list.error);
-    if (structured?.code !== 'INVALID_FILTER') return null;
-    const details = structured.details ?? {};
-    return problemView(
-      filters.composed,
-      { path: String(details.path ?? ''), reason: String(details.reason ?? structured.message) },
-      structured.message,
-    );
-  }, [list.error, filters.composed]);
+  const serverProblem = useServerFilterProblem(list.error, filters.composed);
   const problem = filters.problem ?? serverProblem;
 
   const seenTags = useRef(new Set<string>());
@@ -53,15 +42,6 @@ export function RecordsPage({ object }: { object: ObjectSlug }) {
     if (Array.isArray(tags)) for (const tag of tags) seenTags.current.add(tag);
   }
 
-  const viewState = view ? decomposeFilter(object, view.filter) : null;
-  const viewModified =
-    view !== undefined &&
-    viewState !== null &&
-    (JSON.stringify(viewState) !== JSON.stringify(filters.state) ||
-      (view.sort[0] !== undefined &&
-        (view.sort[0].attribute !== filters.sort.attribute ||
-          view.sort[0].direction !== filters.sort.direction)));
-
   const total = list.data?.total;
   const pageIndex = cursors.length - 1;
   const records: CrmRecord[] = list.data?.records ?? [];
@@ -69,47 +49,14 @@ export function RecordsPage({ object }: { object: ObjectSlug }) {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div className="page-title">
-          <h1>{view ? view.name : spec.plural}</h1>
-          {view ? <span className="subtle">{spec.plural} view</span> : null}
-          <span className="count-pill numeric" data-testid="record-count" aria-live="polite">
-            {total === undefined
-              ? '…'
-              : `${formatNumber(total)} ${total === 1 ? spec.singular.toLowerCase() : spec.plural.toLowerCase()}`}
-          </span>
-        </div>
-        <div className="page-actions">
-          <ViewsMenu
-            object={object}
-            views={views.data ?? []}
-            currentView={view ?? null}
-            modified={viewModified}
-            current={{ filter: filters.composed.filter ?? {}, sort: [filters.sort], columns }}
-            canSave={!problem}
-            onApply={(next) =>
-              filters.replace(
-                next
-                  ? {
-                      state: decomposeFilter(object, next.filter),
-                      sort: next.sort[0] ?? spec.defaultSort,
-                      viewId: next.id,
-                    }
-                  : { state: decomposeFilter(object, {}), sort: spec.defaultSort, viewId: null },
-              )
-            }
-          />
-          <ExportButton
-            object={object}
-            filter={filters.composed.filter}
-            sort={filters.sort}
-            columns={columns}
-            views={views.data ?? []}
-            viewId={view && !viewModified ? view.id : null}
-            blockedByProblem={Boolean(problem)}
-          />
-        </div>
-      </header>
+      <RecordsHeader
+        object={object}
+        filters={filters}
+        views={views.data ?? []}
+        columns={columns}
+        total={total}
+        problem={problem}
+      />
       <FilterBar
         object={object}
         state={filters.state}

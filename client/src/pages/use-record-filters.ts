@@ -1,12 +1,15 @@
 import { useMemo } from 'react';
+import { structuredErrorOf } from '../../../shared/api-errors';
 import { type ObjectSlug, objectSpec } from '../../../shared/catalog';
 import { errorCatalog } from '../../../shared/errors';
 import { validateFilter } from '../../../shared/filters';
 import type { SortInput } from '../../../shared/records';
+import type { SavedView } from '../../../shared/views';
 import type { FilterProblemView } from '../components/filter-bar/AdvancedFilterEditor';
 import {
   type ComposedFilter,
   composeFilter,
+  decomposeFilter,
   type FilterState,
   parseFilterState,
   parseSort,
@@ -40,6 +43,34 @@ export function problemView(
     reason: problem.reason,
     path: pathInsideAdvanced(problem.path, composed.advancedPath),
   };
+}
+
+/** Whether the filter or sort on screen differs from what the applied view saved. */
+export function isViewModified(
+  object: ObjectSlug,
+  view: Pick<SavedView, 'filter' | 'sort'>,
+  onScreen: Pick<RecordFilters, 'state' | 'sort'>,
+): boolean {
+  const saved = view.sort[0];
+  return (
+    JSON.stringify(decomposeFilter(object, view.filter)) !== JSON.stringify(onScreen.state) ||
+    (saved !== undefined &&
+      (saved.attribute !== onScreen.sort.attribute || saved.direction !== onScreen.sort.direction))
+  );
+}
+
+/** The filter problem the server answered a list with (INVALID_FILTER), shown like a local one. */
+export function useServerFilterProblem(error: unknown, composed: ComposedFilter): FilterProblemView | null {
+  return useMemo(() => {
+    const structured = structuredErrorOf(error);
+    if (structured?.code !== 'INVALID_FILTER') return null;
+    const details = structured.details ?? {};
+    return problemView(
+      composed,
+      { path: String(details.path ?? ''), reason: String(details.reason ?? structured.message) },
+      structured.message,
+    );
+  }, [error, composed]);
 }
 
 /** The record page's filters, sort and view, read from and written to the URL. */

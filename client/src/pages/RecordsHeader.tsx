@@ -1,0 +1,73 @@
+import { type ObjectSlug, objectSpec } from '../../../shared/catalog';
+import type { SavedView } from '../../../shared/views';
+import { ExportButton } from '../components/export-dialog/ExportButton';
+import type { FilterProblemView } from '../components/filter-bar/AdvancedFilterEditor';
+import { decomposeFilter } from '../components/filter-bar/filter-state';
+import { ViewsMenu } from '../components/saved-views/ViewsMenu';
+import { formatNumber } from '../components/ui/format';
+import { isViewModified, type RecordFilters } from './use-record-filters';
+
+/**
+ * The header of a list of records: the view's name and the count, the saved views, and Export. A view
+ * whose filter or sort was changed on screen shows as modified, and is exported as what is on screen
+ * (its id is left out, so the view's own filter is not AND-ed in again).
+ */
+export function RecordsHeader({
+  object,
+  filters,
+  views,
+  columns,
+  total,
+  problem,
+}: {
+  object: ObjectSlug;
+  filters: RecordFilters;
+  views: readonly SavedView[];
+  columns: string[];
+  total: number | undefined;
+  problem: FilterProblemView | null;
+}) {
+  const spec = objectSpec(object);
+  const view = views.find((candidate) => candidate.id === filters.viewId);
+  const viewModified = view !== undefined && isViewModified(object, view, filters);
+
+  return (
+    <header className="page-header">
+      <div className="page-title">
+        <h1>{view ? view.name : spec.plural}</h1>
+        {view ? <span className="subtle">{spec.plural} view</span> : null}
+        <span className="count-pill numeric" data-testid="record-count" aria-live="polite">
+          {total === undefined
+            ? '…'
+            : `${formatNumber(total)} ${total === 1 ? spec.singular.toLowerCase() : spec.plural.toLowerCase()}`}
+        </span>
+      </div>
+      <div className="page-actions">
+        <ViewsMenu
+          object={object}
+          views={views}
+          currentView={view ?? null}
+          modified={viewModified}
+          current={{ filter: filters.composed.filter ?? {}, sort: [filters.sort], columns }}
+          canSave={!problem}
+          onApply={(next) =>
+            filters.replace({
+              state: decomposeFilter(object, next?.filter ?? {}),
+              sort: next?.sort[0] ?? spec.defaultSort,
+              viewId: next?.id ?? null,
+            })
+          }
+        />
+        <ExportButton
+          object={object}
+          filter={filters.composed.filter}
+          sort={filters.sort}
+          columns={columns}
+          views={views}
+          viewId={view && !viewModified ? view.id : null}
+          blockedByProblem={Boolean(problem)}
+        />
+      </div>
+    </header>
+  );
+}
