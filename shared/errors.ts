@@ -19,7 +19,10 @@ export type TrpcCodeKey =
   | 'CONFLICT'
   | 'TOO_MANY_REQUESTS'
   | 'INTERNAL_SERVER_ERROR'
-  | 'PAYLOAD_TOO_LARGE';
+  | 'PAYLOAD_TOO_LARGE'
+  | 'METHOD_NOT_SUPPORTED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'SERVICE_UNAVAILABLE';
 
 export interface ErrorSpec {
   status: number;
@@ -117,6 +120,44 @@ export const errorCatalog = {
     remedy: 'Start the export again (the Exports page has "Run again").',
     example: { message: 'Export file has expired', details: { expired_at: '2026-12-01T00:00:00.000Z' } },
   },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    type: 'invalid_request_error',
+    trpcCode: 'METHOD_NOT_SUPPORTED',
+    summary: 'The route exists but not for this HTTP method (tRPC takes GET for queries, POST for mutations).',
+    remedy: 'Use a method listed in `details.allowed` (also in the `Allow` header).',
+    example: {
+      message: 'Method PUT is not allowed on /trpc',
+      details: { method: 'PUT', allowed: ['GET', 'POST'] },
+    },
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    type: 'invalid_request_error',
+    trpcCode: 'PAYLOAD_TOO_LARGE',
+    summary: 'The request body is larger than the server accepts (`MAX_BODY_BYTES`, 1 MB by default).',
+    remedy: 'Send a smaller body: narrow the filter, or split a batch into several requests.',
+    example: { message: 'Request body is larger than 1048576 bytes', details: { limit_bytes: 1048576 } },
+  },
+  URI_TOO_LONG: {
+    status: 414,
+    type: 'invalid_request_error',
+    trpcCode: 'BAD_REQUEST',
+    summary: 'The URL (or the request headers) exceed what the server reads.',
+    remedy: 'Send the input as a POST body instead of in the query string, or trim the headers.',
+    example: { message: 'Request URL or headers are too large' },
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    type: 'invalid_request_error',
+    trpcCode: 'UNSUPPORTED_MEDIA_TYPE',
+    summary: 'The request body is not JSON (`Content-Type` must be `application/json`).',
+    remedy: 'Send the body as JSON with `Content-Type: application/json`.',
+    example: {
+      message: "Content-Type 'text/xml' is not supported",
+      details: { content_type: 'text/xml', supported: ['application/json'] },
+    },
+  },
   RATE_LIMIT_EXCEEDED: {
     status: 429,
     type: 'rate_limit_error',
@@ -126,6 +167,25 @@ export const errorCatalog = {
     example: {
       message: 'Rate limit exceeded',
       details: { retry_after_seconds: 1, limit: 100, kind: 'read' },
+    },
+  },
+  EXPORT_STORAGE_ERROR: {
+    status: 503,
+    type: 'api_error',
+    trpcCode: 'SERVICE_UNAVAILABLE',
+    summary: "The export's file could not be written to (or read from) storage; no partial file is kept.",
+    remedy: 'Nothing is wrong with the request: start the export again later. Operators: see the log line.',
+    example: { message: 'The export file could not be stored', details: { retryable: true } },
+  },
+  EXPORT_STALLED: {
+    status: 503,
+    type: 'api_error',
+    trpcCode: 'SERVICE_UNAVAILABLE',
+    summary: 'A running export made no progress for `EXPORT_STALL_SECONDS` and was stopped by the watchdog.',
+    remedy: 'Start the export again; if it stalls again, report the `request_id`.',
+    example: {
+      message: 'The export made no progress for 300 seconds',
+      details: { stalled_seconds: 300, processed_rows: 4000 },
     },
   },
   INTERNAL_SERVER_ERROR: {

@@ -32,9 +32,11 @@ export function toApiError(error: unknown): ApiError | undefined {
       case 'NOT_FOUND':
         return new ApiError('NOT_FOUND', error.message || 'Not found');
       case 'METHOD_NOT_SUPPORTED':
-        return new ApiError('VALIDATION_ERROR', error.message, { reason: 'method_not_supported' });
+        return new ApiError('METHOD_NOT_ALLOWED', error.message || 'Method not allowed');
       case 'PAYLOAD_TOO_LARGE':
-        return new ApiError('VALIDATION_ERROR', error.message, { reason: 'payload_too_large' });
+        return new ApiError('PAYLOAD_TOO_LARGE', error.message || 'Request body is too large');
+      case 'UNSUPPORTED_MEDIA_TYPE':
+        return new ApiError('UNSUPPORTED_MEDIA_TYPE', error.message || 'Unsupported content type');
       case 'UNAUTHORIZED':
         return new ApiError('UNAUTHORIZED', error.message || 'Authentication required');
       case 'FORBIDDEN':
