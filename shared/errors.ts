@@ -124,7 +124,8 @@ export const errorCatalog = {
     status: 405,
     type: 'invalid_request_error',
     trpcCode: 'METHOD_NOT_SUPPORTED',
-    summary: 'The route exists but not for this HTTP method (tRPC takes GET for queries, POST for mutations).',
+    summary:
+      'The route exists but not for this HTTP method (tRPC takes GET for queries, POST for mutations).',
     remedy: 'Use a method listed in `details.allowed` (also in the `Allow` header).',
     example: {
       message: 'Method PUT is not allowed on /trpc',
