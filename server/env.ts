@@ -19,6 +19,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_READS_PER_SECOND: positiveInt.default(100),
   RATE_LIMIT_WRITES_PER_SECOND: positiveInt.default(25),
+  /** Largest request body read; more is refused with 413 before it is read. */
+  MAX_BODY_BYTES: positiveInt.default(1_048_576),
   EXPORT_DIR: z.string().min(1).optional(),
   EXPORT_TTL: z
     .string()
@@ -67,6 +69,7 @@ export const envDocs: Record<EnvVariable, { meaning: string; shownDefault?: stri
   LOG_LEVEL: { meaning: 'pino level; one JSON line per request and per error' },
   RATE_LIMIT_READS_PER_SECOND: { meaning: 'queries per second per API key or session' },
   RATE_LIMIT_WRITES_PER_SECOND: { meaning: 'mutations per second per API key or session' },
+  MAX_BODY_BYTES: { meaning: 'largest request body accepted; larger ones answer `413 PAYLOAD_TOO_LARGE`' },
   EXPORT_DIR: { meaning: 'where export files are written', shownDefault: '`$DATA_DIR/exports`' },
   EXPORT_TTL: { meaning: 'how long export files are kept (`45s`, `30m`, `12h`, `7d`)' },
   EXPORT_CONCURRENCY_PER_WORKSPACE: { meaning: 'running exports per workspace; the rest wait as `queued`' },
