@@ -1,33 +1,116 @@
-import { useRef } from 'react';
+import { type KeyboardEvent, useId, useRef, useState } from 'react';
 import type { ColumnChoice } from './export-form';
 
-/** Columns as checkboxes; the order shown is the file's order, changed with the arrows (or dragging). */
+/** Moves the item at `from` to `to`; out-of-range moves return the list unchanged. */
+export function moveColumn<T>(items: readonly T[], from: number, to: number): T[] {
+  if (to < 0 || to >= items.length || from === to || from < 0 || from >= items.length) return [...items];
+  const next = [...items];
+  const [item] = next.splice(from, 1);
+  if (item !== undefined) next.splice(to, 0, item);
+  return next;
+}
+
+/**
+ * Columns as one multi-select listbox (the ARIA listbox pattern): a single tab stop; ↑/↓, Home and End
+ * move; Space includes or leaves out; Alt+↑/↓ moves the column, whose order is the file's (or the
+ * table's). Dragging reorders with the mouse; the two buttons move the active column.
+ */
 export function ColumnPicker({
   columns,
   onChange,
   onReset,
+  resetLabel = 'Reset to page columns',
+  legend = 'Columns',
+  compact = false,
 }: {
   columns: ColumnChoice[];
   onChange(columns: ColumnChoice[]): void;
   onReset(): void;
+  resetLabel?: string;
+  legend?: string;
+  compact?: boolean;
 }) {
   const dragged = useRef<number | null>(null);
+  const list = useRef<HTMLDivElement>(null);
+  const [activeSlug, setActiveSlug] = useState<string | null>(null);
+  const instructionsId = useId();
+  const labelId = useId();
+  const optionId = useId();
   const checkedCount = columns.filter((column) => column.checked).length;
+  const activeIndex = Math.max(
+    0,
+    columns.findIndex((column) => column.slug === activeSlug),
+  );
+  const active = columns[activeIndex];
+
+  function focusOption(slug: string) {
+    setActiveSlug(slug);
+    // After React has rendered the new order, so the option is where it will stay.
+    requestAnimationFrame(() =>
+      list.current?.querySelector<HTMLElement>(`[data-slug="${CSS.escape(slug)}"]`)?.focus(),
+    );
+  }
 
   function move(from: number, to: number) {
-    if (to < 0 || to >= columns.length || from === to) return;
-    const next = [...columns];
-    const [item] = next.splice(from, 1);
-    if (item) next.splice(to, 0, item);
-    onChange(next);
+    const item = columns[from];
+    if (!item || to < 0 || to >= columns.length) return;
+    onChange(moveColumn(columns, from, to));
+    focusOption(item.slug);
+  }
+
+  function toggle(slug: string) {
+    onChange(
+      columns.map((column) => (column.slug === slug ? { ...column, checked: !column.checked } : column)),
+    );
+  }
+
+  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+    const index = activeIndex;
+    const current = columns[index];
+    if (!current) return;
+    const reorder = event.altKey || (event.ctrlKey && event.shiftKey);
+    switch (event.key) {
+      case 'ArrowDown':
+      case 'ArrowUp': {
+        event.preventDefault();
+        const target = event.key === 'ArrowDown' ? index + 1 : index - 1;
+        if (reorder) move(index, target);
+        else {
+          const next = columns[target];
+          if (next) focusOption(next.slug);
+        }
+        return;
+      }
+      case 'Home':
+      case 'End': {
+        event.preventDefault();
+        const target = event.key === 'Home' ? 0 : columns.length - 1;
+        if (reorder) move(index, target);
+        else {
+          const next = columns[target];
+          if (next) focusOption(next.slug);
+        }
+        return;
+      }
+      case ' ':
+      case 'Enter':
+        event.preventDefault();
+        toggle(current.slug);
+        return;
+      case 'a':
+        if (event.ctrlKey || event.metaKey) {
+          event.preventDefault();
+          onChange(columns.map((column) => ({ ...column, checked: true })));
+        }
+        return;
+    }
   }
 
   return (
-    <fieldset className="form-section column-picker">
-      <legend className="visually-hidden">Columns</legend>
+    <div className={`form-section column-picker${compact ? ' is-compact' : ''}`}>
       <div className="section-head">
-        <span className="section-title" aria-hidden="true">
-          Columns{' '}
+        <span className="section-title" id={labelId}>
+          {legend}{' '}
           <span className="subtle">
             ({checkedCount} of {columns.length})
           </span>
@@ -41,16 +124,42 @@ export function ColumnPicker({
             Select all
           </button>
           <button type="button" className="link-button" onClick={onReset}>
-            Reset to page columns
+            {resetLabel}
           </button>
         </div>
       </div>
-      <ol className="column-list">
+      <p className="field-hint" id={instructionsId}>
+        <kbd>↑</kbd> <kbd>↓</kbd> choose · <kbd>Space</kbd> include · <kbd>Alt</kbd>+<kbd>↑</kbd> <kbd>↓</kbd>{' '}
+        move
+      </p>
+      <div
+        ref={list}
+        className="column-list"
+        role="listbox"
+        aria-multiselectable="true"
+        aria-labelledby={labelId}
+        aria-describedby={instructionsId}
+        aria-invalid={checkedCount === 0 || undefined}
+        onKeyDown={onKeyDown}
+      >
         {columns.map((column, index) => (
-          <li
+          <div
             key={column.slug}
-            className={`column-item${column.checked ? '' : ' is-off'}`}
+            id={`${optionId}-${column.slug}`}
+            data-slug={column.slug}
+            role="option"
+            aria-selected={column.checked}
+            aria-posinset={index + 1}
+            aria-setsize={columns.length}
+            tabIndex={index === activeIndex ? 0 : -1}
+            className={`column-item${column.checked ? '' : ' is-off'}${index === activeIndex ? ' is-active' : ''}`}
             draggable
+            onFocus={() => setActiveSlug(column.slug)}
+            onClick={() => {
+              setActiveSlug(column.slug);
+              toggle(column.slug);
+            }}
+            onKeyDown={() => {}}
             onDragStart={() => {
               dragged.current = index;
             }}
@@ -64,46 +173,42 @@ export function ColumnPicker({
             <span className="drag-handle" aria-hidden="true">
               ⋮⋮
             </span>
-            <label className="check">
-              <input
-                type="checkbox"
-                checked={column.checked}
-                onChange={(event) =>
-                  onChange(
-                    columns.map((candidate) =>
-                      candidate.slug === column.slug
-                        ? { ...candidate, checked: event.target.checked }
-                        : candidate,
-                    ),
-                  )
-                }
-              />
-              {column.label}
-            </label>
-            <span className="column-move">
-              <button
-                type="button"
-                className="icon-button icon-button-sm"
-                aria-label={`Move ${column.label} up`}
-                disabled={index === 0}
-                onClick={() => move(index, index - 1)}
-              >
-                ↑
-              </button>
-              <button
-                type="button"
-                className="icon-button icon-button-sm"
-                aria-label={`Move ${column.label} down`}
-                disabled={index === columns.length - 1}
-                onClick={() => move(index, index + 1)}
-              >
-                ↓
-              </button>
+            <span className={`check-box${column.checked ? ' is-checked' : ''}`} aria-hidden="true">
+              {column.checked ? '✓' : ''}
             </span>
-          </li>
+            <span className="column-label">{column.label}</span>
+            <span className="column-position subtle numeric" aria-hidden="true">
+              {index + 1}
+            </span>
+          </div>
         ))}
-      </ol>
-      {checkedCount === 0 ? <p className="field-error">Choose at least one column.</p> : null}
-    </fieldset>
+      </div>
+      <div className="column-move-bar">
+        <span className="subtle">{active ? active.label : ''}</span>
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm"
+          aria-label={active ? `Move ${active.label} up` : 'Move up'}
+          disabled={activeIndex === 0}
+          onClick={() => move(activeIndex, activeIndex - 1)}
+        >
+          ↑ Up
+        </button>
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm"
+          aria-label={active ? `Move ${active.label} down` : 'Move down'}
+          disabled={activeIndex === columns.length - 1}
+          onClick={() => move(activeIndex, activeIndex + 1)}
+        >
+          ↓ Down
+        </button>
+      </div>
+      {checkedCount === 0 ? (
+        <p className="field-error" role="alert">
+          Choose at least one column.
+        </p>
+      ) : null}
+    </div>
   );
 }

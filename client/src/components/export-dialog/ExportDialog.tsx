@@ -161,6 +161,29 @@ export function ExportDialog(props: ExportDialogProps) {
           ? 'cancelled'
           : 'running';
 
+  // Keyboard users follow the export: focus goes to the progress when it starts (the Start button is
+  // gone), to Download when the file is ready, and to the result when it fails or is cancelled.
+  const statusArea = useRef<HTMLElement>(null);
+  const downloadButton = useRef<HTMLButtonElement>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const processedRows = useRef(0);
+  processedRows.current = summary?.processedRows ?? 0;
+  useEffect(() => {
+    if (phase === 'choosing') return;
+    if (phase === 'running') {
+      statusArea.current?.focus();
+      setAnnouncement('Export started. Progress is shown here; you can close the dialog.');
+    } else if (phase === 'done') {
+      downloadButton.current?.focus();
+      setAnnouncement(
+        `Your export is ready: ${formatNumber(processedRows.current)} rows. Press Enter to download.`,
+      );
+    } else {
+      statusArea.current?.focus();
+      setAnnouncement(phase === 'failed' ? 'The export failed.' : 'The export was cancelled.');
+    }
+  }, [phase]);
+
   function submit() {
     start.mutate({ ...startInput(object, form, { filter, sort }), idempotencyKey: crypto.randomUUID() });
   }
@@ -208,6 +231,7 @@ export function ExportDialog(props: ExportDialogProps) {
           Close
         </Button>
         <Button
+          ref={downloadButton}
           variant="primary"
           data-autofocus
           busy={pendingId !== null}
@@ -242,11 +266,23 @@ export function ExportDialog(props: ExportDialogProps) {
       width={720}
     >
       <div className="export-dialog" data-phase={phase}>
+        <div className="visually-hidden" aria-live="polite" data-testid="export-dialog-announcer">
+          {announcement}
+        </div>
         {summary ? (
           <>
-            <ExportProgress summary={summary} />
+            <section
+              ref={statusArea}
+              className="export-status-area"
+              tabIndex={-1}
+              aria-label="Export progress"
+              data-testid="export-status-area"
+            >
+              <ExportProgress summary={summary} />
+            </section>
             {downloadError ? (
               <ErrorDetails
+                withReference
                 error={
                   structuredErrorOf(downloadError) ?? {
                     code: 'INTERNAL_SERVER_ERROR',
@@ -309,7 +345,9 @@ function ExportChoices({
   pdfRowCap: number | undefined;
   estimatedRows: number | undefined;
   pageColumns: readonly string[];
-  startError: { code: string; message: string; details?: Record<string, unknown> } | undefined;
+  startError:
+    | { code: string; message: string; details?: Record<string, unknown>; request_id?: string }
+    | undefined;
 }) {
   const spec = objectSpec(object);
   const zones = useMemo(timeZones, []);
@@ -327,7 +365,9 @@ function ExportChoices({
 
   return (
     <div className="export-form">
-      {startError ? <ErrorDetails title="The export could not start" error={startError} /> : null}
+      {startError ? (
+        <ErrorDetails title="The export could not start" error={startError} withReference />
+      ) : null}
 
       <fieldset className="form-section">
         <legend>Records</legend>

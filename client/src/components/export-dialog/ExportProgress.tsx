@@ -4,6 +4,12 @@ import { ErrorDetails } from '../ui/ErrorDetails';
 import { formatBytes, formatDateTime, formatDuration, formatNumber } from '../ui/format';
 import { ProgressBar } from '../ui/ProgressBar';
 
+/** The id of the request that started the export, which finds its log lines (null on older servers). */
+export function exportRequestId(summary: ExportSummary): string | null {
+  const candidate = (summary as { requestId?: unknown }).requestId;
+  return typeof candidate === 'string' && candidate ? candidate : null;
+}
+
 export function phaseOf(summary: ExportSummary): string {
   switch (summary.status) {
     case 'queued':
@@ -69,6 +75,8 @@ export function ExportProgress({ summary }: { summary: ExportSummary }) {
           error={
             summary.error ?? { code: 'INTERNAL_SERVER_ERROR', message: 'The export stopped unexpectedly.' }
           }
+          requestId={exportRequestId(summary)}
+          withReference
         />
       </div>
     );
