@@ -13,8 +13,14 @@ export const apiKeyScopes = [
   'exports:write',
   'views:read',
   'views:write',
+  'keys:write',
 ] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+/** What a new key gets when no scopes are named: everything but managing keys, which must be asked for. */
+export const defaultApiKeyScopes: readonly ApiKeyScope[] = apiKeyScopes.filter(
+  (scope) => scope !== 'keys:write',
+);
 
 export const LoginInput = z.object({
   email: z.string().trim().toLowerCase().email(),
@@ -46,7 +52,7 @@ export const CreateApiKeyInput = z.object({
   scopes: z
     .array(z.enum(apiKeyScopes))
     .min(1)
-    .default([...apiKeyScopes]),
+    .default([...defaultApiKeyScopes]),
 });
 
 export const CreatedApiKey = ApiKeySummary.extend({ key: z.string() });

@@ -3,7 +3,8 @@ import { ApiKeySummary, CreateApiKeyInput, CreatedApiKey } from '../../shared/au
 import { guardedProcedure, router } from '../trpc';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
 
-const adminProcedure = guardedProcedure({ role: 'admin', scope: 'records:write' });
+// Managing keys is its own scope: a key that may write records must not be able to mint itself more.
+const adminProcedure = guardedProcedure({ role: 'admin', scope: 'keys:write' });
 
 export const apiKeysRouter = router({
   list: adminProcedure
@@ -22,6 +23,7 @@ export const apiKeysRouter = router({
           email: ctx.identity.user.email,
         },
         input,
+        ctx.identity.via === 'api_key' ? ctx.identity.scopes : undefined,
       ),
     ),
 

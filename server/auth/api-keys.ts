@@ -49,11 +49,27 @@ export async function listApiKeys(db: Db, workspaceId: string): Promise<ApiKeySu
   return rows.map(toSummary);
 }
 
+/**
+ * A new key for `owner`. `grantorScopes` are the scopes of the API key asking for it (omitted for an
+ * admin's session and the CLI): a key can hand on only what it holds, or one leaked key with
+ * `keys:write` would mint itself every other scope.
+ */
 export async function createApiKey(
   db: Db,
   owner: { workspaceId: string; userId: string; email: string },
   input: { name: string; scopes: readonly ApiKeyScope[] },
+  grantorScopes?: readonly ApiKeyScope[],
 ): Promise<ApiKeySummary & { key: string }> {
+  if (grantorScopes) {
+    const missing = [...new Set(input.scopes)].filter((scope) => !grantorScopes.includes(scope));
+    if (missing.length) {
+      throw new ApiError(
+        'FORBIDDEN',
+        `This API key cannot grant scopes it lacks itself: ${missing.join(', ')}`,
+        { required_scope: missing[0], missing_scopes: missing, scopes: [...grantorScopes] },
+      );
+    }
+  }
   const generated = generateApiKey();
   const [row] = await db
     .insert(apiKeys)

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { users } from '../../drizzle/schema';
-import { type ApiKeyScope, apiKeyScopes } from '../../shared/auth';
+import { type ApiKeyScope, apiKeyScopes, defaultApiKeyScopes } from '../../shared/auth';
 import { openAppDatabase } from '../app';
 import { createApiKey } from '../auth/api-keys';
 import { loadEnv } from '../env';
@@ -16,7 +16,7 @@ if (!values.email) {
   );
   process.exit(2);
 }
-const scopes = (values.scopes ?? apiKeyScopes.join(',')).split(',').map((scope) => scope.trim());
+const scopes = (values.scopes ?? defaultApiKeyScopes.join(',')).split(',').map((scope) => scope.trim());
 const unknown = scopes.filter((scope) => !(apiKeyScopes as readonly string[]).includes(scope));
 if (unknown.length) {
   console.error(`Unknown scopes: ${unknown.join(', ')}. Known: ${apiKeyScopes.join(', ')}`);
