@@ -27,6 +27,8 @@ export interface Context {
   identity: Identity | undefined;
   /** The session cookie sent with the request, so logout can end exactly that session. */
   sessionToken: string | undefined;
+  /** The address the request came from (the socket's peer), for login protection. */
+  clientIp: string;
   setHeader(name: string, value: string | string[]): void;
 }
 
@@ -36,6 +38,7 @@ export function createContext(input: {
   requestId: string;
   identity?: Identity;
   sessionToken?: string;
+  clientIp?: string;
   setHeader?: (name: string, value: string | string[]) => void;
 }): Context {
   return {
@@ -43,6 +46,7 @@ export function createContext(input: {
     requestId: input.requestId,
     identity: input.identity,
     sessionToken: input.sessionToken,
+    clientIp: input.clientIp ?? 'unknown',
     setHeader: input.setHeader ?? (() => {}),
   };
 }

@@ -100,6 +100,7 @@ export function createRequestHandler(options: {
         requestId,
         identity: await resolveIdentity(services, req),
         sessionToken: parseCookies(req.headers.cookie)[sessionCookieName],
+        clientIp: req.socket.remoteAddress,
         setHeader: (name, value) => {
           if (!res.headersSent) res.setHeader(name, value);
         },
