@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text';
 
 export const roles = ['admin', 'member', 'viewer'] as const;
 export type Role = (typeof roles)[number];
@@ -22,9 +23,9 @@ export const defaultApiKeyScopes: readonly ApiKeyScope[] = apiKeyScopes.filter(
   (scope) => scope !== 'keys:write',
 );
 
-export const LoginInput = z.object({
-  email: z.string().trim().toLowerCase().email(),
-  password: z.string().min(1).max(200),
+export const LoginInput = z.strictObject({
+  email: text().trim().toLowerCase().max(320).email(),
+  password: text().min(1).max(200),
 });
 
 export const Me = z.object({
@@ -47,8 +48,8 @@ export const ApiKeySummary = z.object({
 });
 export type ApiKeySummary = z.infer<typeof ApiKeySummary>;
 
-export const CreateApiKeyInput = z.object({
-  name: z.string().trim().min(1).max(100),
+export const CreateApiKeyInput = z.strictObject({
+  name: text().trim().min(1).max(100),
   scopes: z
     .array(z.enum(apiKeyScopes))
     .min(1)

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { objectSlugs } from './catalog';
 import { FilterInput, RecordId, SortInput } from './records';
+import { text } from './text';
 
 export const exportFormats = ['csv', 'xlsx', 'json', 'pdf'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -25,8 +26,8 @@ const isoDateOrTimestamp = z
   .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO-8601 date or timestamp');
 
 export const DateRangeInput = z
-  .object({
-    attribute: z.string().min(1),
+  .strictObject({
+    attribute: text().min(1).max(200),
     from: isoDateOrTimestamp.optional(),
     to: isoDateOrTimestamp.optional(),
   })
@@ -36,7 +37,7 @@ export const DateRangeInput = z
   });
 export type DateRangeInput = z.infer<typeof DateRangeInput>;
 
-export const ExportOptions = z.object({
+export const ExportOptions = z.strictObject({
   includeBom: z.boolean().default(true),
   delimiter: z.enum([',', ';', '\t', '|']).default(','),
   /** IANA time zone for timestamps in the file. */
@@ -55,19 +56,19 @@ export const ExportOptions = z.object({
 });
 export type ExportOptions = z.infer<typeof ExportOptions>;
 
-export const StartExportInput = z.object({
+export const StartExportInput = z.strictObject({
   object: z.enum(objectSlugs),
   format: z.enum(exportFormats),
   viewId: RecordId.optional(),
   filter: FilterInput.optional(),
   dateRange: DateRangeInput.optional(),
-  columns: z.array(z.string()).min(1).max(60).optional(),
+  columns: z.array(text().max(200)).min(1).max(60).optional(),
   sort: SortInput.optional(),
   options: ExportOptions.partial().optional(),
   notify: z
-    .object({ email: z.boolean().optional(), webhookUrl: z.string().url().max(2000).optional() })
+    .strictObject({ email: z.boolean().optional(), webhookUrl: text().url().max(2000).optional() })
     .optional(),
-  idempotencyKey: z.string().min(1).max(200).optional(),
+  idempotencyKey: text().min(1).max(200).optional(),
 });
 export type StartExportInput = z.input<typeof StartExportInput>;
 
@@ -95,9 +96,9 @@ export const ExportSummary = z.object({
 });
 export type ExportSummary = z.infer<typeof ExportSummary>;
 
-export const ExportIdInput = z.object({ exportId: RecordId });
-export const ListExportsInput = z.object({
-  cursor: z.string().max(500).optional(),
+export const ExportIdInput = z.strictObject({ exportId: RecordId });
+export const ListExportsInput = z.strictObject({
+  cursor: text().max(500).optional(),
   limit: z.number().int().min(1).max(100).default(20),
 });
 export const ListExportsOutput = z.object({

@@ -22,6 +22,7 @@ import {
   type ReferenceTarget,
   referenceAttributes,
 } from './catalog';
+import { prototypeKeys, unsafeTextReason } from './text';
 
 export const filterOperators = [
   '$eq',
@@ -236,8 +237,9 @@ function checkString(value: unknown, path: string, what: string): string {
   if (value.length > filterLimits.maxStringLength) {
     throw new FilterInvalid(path, `Value is longer than ${filterLimits.maxStringLength} characters`);
   }
-  // Postgres text cannot hold NUL; refusing it here keeps it a 400 instead of a driver error.
-  if (value.includes('\u0000')) throw new FilterInvalid(path, 'Value contains a NUL character');
+  // Postgres text cannot hold NUL nor an unpaired surrogate; refusing them here keeps it a 400.
+  const unsafe = unsafeTextReason(value);
+  if (unsafe) throw new FilterInvalid(path, `Value ${unsafe}`);
   return value;
 }
 
@@ -317,6 +319,13 @@ function checkValue(
   }
 }
 
+function countCondition(budget: Budget, path: string): void {
+  budget.conditions += 1;
+  if (budget.conditions > filterLimits.maxConditions) {
+    throw new FilterInvalid(path, `A filter holds at most ${filterLimits.maxConditions} conditions`);
+  }
+}
+
 function parseCondition(
   resolved: ResolvedAttribute,
   operator: string,
@@ -333,10 +342,7 @@ function parseCondition(
   if (!operatorsByType[spec.type].includes(op)) {
     throw new FilterInvalid(path, `Operator ${op} is not supported for ${spec.type} attribute '${name}'`);
   }
-  budget.conditions += 1;
-  if (budget.conditions > filterLimits.maxConditions) {
-    throw new FilterInvalid(path, `A filter holds at most ${filterLimits.maxConditions} conditions`);
-  }
+  countCondition(budget, path);
   const base: ConditionBase = {
     kind: 'condition',
     attribute: resolved.attribute,
@@ -428,13 +434,22 @@ function parseNode(
   if (depth > filterLimits.maxDepth) {
     throw new FilterInvalid(path, `Filter is nested deeper than ${filterLimits.maxDepth} levels`);
   }
+  const entries = Object.entries(input);
+  // An empty sub-filter matches everything, but it still costs work: it counts as a condition, so
+  // `{"$or":[{},{},…]}` cannot grow without bound.
+  if (entries.length === 0) countCondition(budget, path);
   const children: FilterNode[] = [];
-  for (const [key, value] of Object.entries(input)) {
+  for (const [key, value] of entries) {
     const keyPath = joinPath(path, key);
+    // A JSON object used as a map must never reach (or shadow) Object.prototype through these keys.
+    if (prototypeKeys.has(key)) throw new FilterInvalid(keyPath, `'${key}' is not an attribute`);
     if (key === '$and' || key === '$or') {
       if (!Array.isArray(value))
         throw new FilterInvalid(keyPath, `${key} takes an array of filters, got ${describeJsonType(value)}`);
       if (value.length === 0) throw new FilterInvalid(keyPath, `${key} needs at least one filter`);
+      if (value.length > filterLimits.maxConditions) {
+        throw new FilterInvalid(keyPath, `${key} takes at most ${filterLimits.maxConditions} filters`);
+      }
       const parts = value.map((item, index) =>
         parseNode(object, item, `${keyPath}[${index}]`, depth + 1, budget),
       );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { objectSlugs } from './catalog';
 import { FilterInput, RecordId, SortInput } from './records';
+import { text } from './text';
 
 export const SavedView = z.object({
   id: z.string(),
@@ -19,23 +20,23 @@ export const SavedView = z.object({
 });
 export type SavedView = z.infer<typeof SavedView>;
 
-export const ListViewsInput = z.object({ object: z.enum(objectSlugs).optional() });
-export const GetViewInput = z.object({ id: RecordId });
-export const CreateViewInput = z.object({
+export const ListViewsInput = z.strictObject({ object: z.enum(objectSlugs).optional() });
+export const GetViewInput = z.strictObject({ id: RecordId });
+export const CreateViewInput = z.strictObject({
   object: z.enum(objectSlugs),
-  name: z.string().trim().min(1).max(120),
+  name: text().trim().min(1).max(120),
   filter: FilterInput.default({}),
   sort: SortInput.default([]),
-  columns: z.array(z.string()).max(50).default([]),
+  columns: z.array(text().max(200)).max(50).default([]),
   shared: z.boolean().default(false),
 });
 export type CreateViewInput = z.input<typeof CreateViewInput>;
-export const UpdateViewInput = z.object({
+export const UpdateViewInput = z.strictObject({
   id: RecordId,
-  name: z.string().trim().min(1).max(120).optional(),
+  name: text().trim().min(1).max(120).optional(),
   filter: FilterInput.optional(),
   sort: SortInput.optional(),
-  columns: z.array(z.string()).max(50).optional(),
+  columns: z.array(text().max(200)).max(50).optional(),
   shared: z.boolean().optional(),
 });
-export const DeleteViewInput = z.object({ id: RecordId });
+export const DeleteViewInput = z.strictObject({ id: RecordId });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiKeySummary, CreateApiKeyInput, CreatedApiKey } from '../../shared/auth';
+import { NoInput } from '../../shared/no-input';
 import { guardedProcedure, router } from '../trpc';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
 
@@ -8,6 +9,7 @@ const adminProcedure = guardedProcedure({ role: 'admin', scope: 'keys:write' });
 
 export const apiKeysRouter = router({
   list: adminProcedure
+    .input(NoInput)
     .output(z.array(ApiKeySummary))
     .query(({ ctx }) => listApiKeys(ctx.services.database.db, ctx.identity.workspace.id)),
 
@@ -28,7 +30,7 @@ export const apiKeysRouter = router({
     ),
 
   revoke: adminProcedure
-    .input(z.object({ id: z.string().uuid() }))
+    .input(z.strictObject({ id: z.string().uuid() }))
     .output(ApiKeySummary)
     .mutation(({ ctx, input }) =>
       revokeApiKey(ctx.services.database.db, ctx.identity.workspace.id, input.id),

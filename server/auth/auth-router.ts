@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LoginInput, Me } from '../../shared/auth';
+import { NoInput } from '../../shared/no-input';
 import type { Context } from '../context';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 import { type Identity, login, logout, sessionCookieName, sessionLifetimeMs } from './identity';
@@ -29,11 +30,17 @@ export const authRouter = router({
       return toMe(session.identity);
     }),
 
-  logout: publicProcedure.output(z.object({ ok: z.literal(true) })).mutation(async ({ ctx }) => {
-    if (ctx.sessionToken) await logout(ctx.services.database.db, ctx.sessionToken);
-    ctx.setHeader('Set-Cookie', sessionCookie(ctx, '', 0));
-    return { ok: true as const };
-  }),
+  logout: publicProcedure
+    .input(NoInput)
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx }) => {
+      if (ctx.sessionToken) await logout(ctx.services.database.db, ctx.sessionToken);
+      ctx.setHeader('Set-Cookie', sessionCookie(ctx, '', 0));
+      return { ok: true as const };
+    }),
 
-  me: authedProcedure.output(Me).query(({ ctx }) => toMe(ctx.identity)),
+  me: authedProcedure
+    .input(NoInput)
+    .output(Me)
+    .query(({ ctx }) => toMe(ctx.identity)),
 });

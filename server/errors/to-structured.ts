@@ -56,6 +56,8 @@ function fromZod(error: ZodError): ApiError {
       path: issue.path.map(String).join('.'),
       code: issue.code,
       message: issue.message,
+      // An unknown key is named, so a typo (`filters` for `filter`) is found without guessing.
+      ...(issue.code === 'unrecognized_keys' ? { keys: issue.keys } : {}),
     })),
   });
 }

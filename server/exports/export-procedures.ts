@@ -7,6 +7,7 @@ import {
   ListExportsOutput,
   StartExportInput,
 } from '../../shared/exports';
+import { NoInput } from '../../shared/no-input';
 import { ttlToMs } from '../env';
 import { guardedProcedure } from '../trpc';
 import { downloadTokenLifetimeMs } from './download-token';
@@ -44,8 +45,11 @@ export const listExports = exportReaderProcedure
   .output(ListExportsOutput)
   .query(({ ctx, input }) => service.listExports(ctx.services, ctx.identity, input));
 
-export const exportSettings = exportReaderProcedure.output(ExportSettings).query(({ ctx }) => ({
-  pdfRowCap: ctx.services.env.EXPORT_PDF_ROW_CAP,
-  fileLifetimeSeconds: Math.round(ttlToMs(ctx.services.env.EXPORT_TTL) / 1000),
-  downloadLinkSeconds: Math.round(downloadTokenLifetimeMs / 1000),
-}));
+export const exportSettings = exportReaderProcedure
+  .input(NoInput)
+  .output(ExportSettings)
+  .query(({ ctx }) => ({
+    pdfRowCap: ctx.services.env.EXPORT_PDF_ROW_CAP,
+    fileLifetimeSeconds: Math.round(ttlToMs(ctx.services.env.EXPORT_TTL) / 1000),
+    downloadLinkSeconds: Math.round(downloadTokenLifetimeMs / 1000),
+  }));
