@@ -1,36 +1,47 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createServices, openAppDatabase, startHttp } from './app';
 import { demoAccounts, demoPassword, seedDemo } from './db/seed-demo';
 import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
 import { createLogger } from './logger';
 
-/** `npm start`: env → database → migrate → demo seed when empty → client build → jobs → HTTP. */
+/**
+ * `npm start` runs this as the bundle dist/server.mjs (scripts/build-if-stale.mjs builds it and the client
+ * first when missing or stale); `npm run dev` runs it under tsx with reload.
+ * env → database → migrate → demo seed when empty → jobs → HTTP.
+ */
 const bootStarted = performance.now();
 const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL);
 
-const clientIndex = fileURLToPath(new URL('../dist/client/index.html', import.meta.url));
-if (!existsSync(clientIndex)) {
-  logger.info('building the client (first start)');
-  execFileSync('npx', ['vite', 'build'], {
-    stdio: 'inherit',
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-  });
+/** Milliseconds since the previous phase ended, for the start line's breakdown. */
+let phaseStarted = bootStarted;
+function phaseMs(): number {
+  const now = performance.now();
+  const ms = Math.round(now - phaseStarted);
+  phaseStarted = now;
+  return ms;
 }
+const phases: Record<string, number> = {};
 
 const database = await openAppDatabase(env);
+phases.database_ms = phaseMs();
 const seeded = await seedDemo(database);
 if (seeded.created.length) logger.info({ workspaces: seeded.created }, 'seeded demo data');
+phases.seed_ms = phaseMs();
 const services = createServices(env, database, logger);
 // Web and export workers in one process; `npm run worker` adds worker-only processes on Postgres.
 const engine = await startExportEngine(services, { workers: true });
+phases.engine_ms = phaseMs();
 const app = await startHttp(services);
+phases.http_ms = phaseMs();
 
 const bootMs = Math.round(performance.now() - bootStarted);
-logger.info({ url: app.url, database: database.kind, boot_ms: bootMs }, 'server started');
+// Module loading happened before bootStarted: performance.now() counts from the process's start.
+const processMs = Math.round(performance.now());
+logger.info(
+  { url: app.url, database: database.kind, boot_ms: bootMs, process_ms: processMs, ...phases },
+  'server started',
+);
 console.log(`\nCRM export API on http://localhost:${env.PORT} (${database.kind}, ready in ${bootMs} ms)`);
 console.log(
   `Demo logins (password "${demoPassword}"): ${demoAccounts.map((account) => `${account.email} (${account.role})`).join(', ')}\n`,
