@@ -1,6 +1,7 @@
 import { keepPreviousData } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import type { CrmRecord, ReferenceValue } from '../../../shared/records';
+import { useDocumentTitle } from '../app/document-title';
 import { FilterBar } from '../components/filter-bar/FilterBar';
 import { isFilterEmpty } from '../components/filter-bar/filter-state';
 import { Button } from '../components/ui/Button';
@@ -48,6 +49,7 @@ export function ActivitiesPage() {
   const views = trpc.views.list.useQuery({ object });
   const view = views.data?.find((candidate) => candidate.id === filters.viewId);
   const columns = view?.columns.length ? view.columns : defaultColumns(object);
+  useDocumentTitle(view ? `${view.name} · Activities` : 'Activities');
 
   const list = trpc.activities.list.useInfiniteQuery(
     { filter: filters.composed.filter, sort: [filters.sort], limit: pageSize },

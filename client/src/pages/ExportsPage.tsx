@@ -3,6 +3,7 @@ import { objectSpec } from '../../../shared/catalog';
 import { type ExportSummary, formatLabels, type StartExportInput } from '../../../shared/exports';
 import { describeFilter, validateFilter } from '../../../shared/filters';
 import type { SavedView } from '../../../shared/views';
+import { useDocumentTitle } from '../app/document-title';
 import { hasRole, useSession } from '../app/session';
 import { isTerminal, useExportTracker } from '../components/export-tracker/ExportTracker';
 import { useDownloadExport } from '../components/export-tracker/use-download-export';
@@ -47,6 +48,7 @@ function filterSummary(request: StartExportInput, views: readonly SavedView[]): 
 /** The export history: the user's exports (an admin's: the workspace's), newest first. */
 export function ExportsPage() {
   const me = useSession();
+  useDocumentTitle('Exports');
   const utils = trpc.useUtils();
   const tracker = useExportTracker();
   const views = trpc.views.list.useQuery({});

@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { getQueryKey } from '@trpc/react-query';
 import { type FormEvent, useState } from 'react';
 import { structuredErrorOf } from '../../../shared/api-errors';
+import { useDocumentTitle } from '../app/document-title';
 import { sessionHint } from '../app/session';
 import { Button } from '../components/ui/Button';
 import { navigate, useLocation } from '../navigation';
@@ -15,6 +16,7 @@ const demoAccounts = [
 ];
 
 export function LoginPage() {
+  useDocumentTitle('Sign in');
   const { search } = useLocation();
   const queryClient = useQueryClient();
   const [email, setEmail] = useState('');

@@ -1,4 +1,6 @@
+import { structuredErrorOf } from '../../../shared/api-errors';
 import { type ObjectSlug, objectSpec } from '../../../shared/catalog';
+import { useDocumentTitle } from '../app/document-title';
 import { CellValue } from '../components/data-table/CellValue';
 import { formatDateTime } from '../components/ui/format';
 import { EmptyState, ErrorState, LoadingState } from '../components/ui/States';
@@ -35,15 +37,38 @@ export function RecordPage({ object, id }: { object: ObjectSlug; id: string }) {
     { enabled: Boolean(link) && record.isSuccess },
   );
 
+  const title = record.data ? titleOf(object, record.data) : spec.singular;
+  const missing = ['NOT_FOUND', 'VALIDATION_ERROR'].includes(structuredErrorOf(record.error)?.code ?? '');
+  useDocumentTitle(record.error ? (missing ? `${spec.singular} not found` : 'Error') : title);
+
   if (record.isPending) return <LoadingState label={`Loading ${spec.singular.toLowerCase()}…`} />;
   if (record.error)
     return (
       <div className="page">
-        <ErrorState error={record.error} />
+        <nav className="breadcrumbs" aria-label="Breadcrumb">
+          <Link href={`/${object}`}>{spec.plural}</Link>
+        </nav>
+        <h1 className="visually-hidden">{missing ? `${spec.singular} not found` : 'Error'}</h1>
+        <div className="panel">
+          {missing ? (
+            <EmptyState
+              title={`No such ${spec.singular.toLowerCase()}`}
+              action={
+                <Link className="btn btn-secondary btn-sm" href={`/${object}`}>
+                  Back to {spec.plural}
+                </Link>
+              }
+            >
+              This link does not point to a {spec.singular.toLowerCase()} of this workspace: it may have been
+              deleted, belong to another workspace, or be mistyped.
+            </EmptyState>
+          ) : (
+            <ErrorState error={record.error} onRetry={() => void record.refetch()} />
+          )}
+        </div>
       </div>
     );
   const data = record.data;
-  const title = titleOf(object, data);
 
   return (
     <div className="page">

@@ -1,6 +1,7 @@
+import { useId } from 'react';
 import { type ObjectSlug, objectSpec } from '../../../shared/catalog';
 import type { SavedView } from '../../../shared/views';
-import { ExportButton } from '../components/export-dialog/ExportButton';
+import { ExportButton, useExportBlockedReason } from '../components/export-dialog/ExportButton';
 import type { FilterProblemView } from '../components/filter-bar/AdvancedFilterEditor';
 import { decomposeFilter } from '../components/filter-bar/filter-state';
 import { ViewsMenu } from '../components/saved-views/ViewsMenu';
@@ -30,16 +31,24 @@ export function RecordsHeader({
   const spec = objectSpec(object);
   const view = views.find((candidate) => candidate.id === filters.viewId);
   const viewModified = view !== undefined && isViewModified(object, view, filters);
+  const blocked = useExportBlockedReason(Boolean(problem));
+  const reasonId = useId();
 
   return (
     <header className="page-header">
       <div className="page-title">
         <h1>{view ? view.name : spec.plural}</h1>
         {view ? <span className="subtle">{spec.plural} view</span> : null}
-        <span className="count-pill numeric" data-testid="record-count" aria-live="polite">
-          {total === undefined
-            ? '…'
-            : `${formatNumber(total)} ${total === 1 ? spec.singular.toLowerCase() : spec.plural.toLowerCase()}`}
+        <span
+          className={`count-pill numeric${problem ? ' is-stale' : ''}`}
+          data-testid="record-count"
+          aria-live="polite"
+        >
+          {problem
+            ? 'Filter not valid'
+            : total === undefined
+              ? '…'
+              : `${formatNumber(total)} ${total === 1 ? spec.singular.toLowerCase() : spec.plural.toLowerCase()}`}
         </span>
       </div>
       <div className="page-actions">
@@ -65,9 +74,15 @@ export function RecordsHeader({
           columns={columns}
           views={views}
           viewId={view && !viewModified ? view.id : null}
-          blockedByProblem={Boolean(problem)}
+          blocked={blocked}
+          reasonId={reasonId}
         />
       </div>
+      {blocked ? (
+        <p id={reasonId} className="export-blocked" role="note">
+          {blocked}
+        </p>
+      ) : null}
     </header>
   );
 }

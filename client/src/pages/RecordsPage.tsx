@@ -2,6 +2,8 @@ import { keepPreviousData } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { type ObjectSlug, objectSpec } from '../../../shared/catalog';
 import type { CrmRecord } from '../../../shared/records';
+import { useDocumentTitle } from '../app/document-title';
+import { ColumnsMenu } from '../components/data-table/ColumnsMenu';
 import { DataTable } from '../components/data-table/DataTable';
 import { FilterBar } from '../components/filter-bar/FilterBar';
 import { decomposeFilter, isFilterEmpty } from '../components/filter-bar/filter-state';
@@ -14,12 +16,17 @@ import { defaultColumns, useRecordFilters, useServerFilterProblem } from './use-
 
 const pageSize = 50;
 
+const exportableCount = (object: ObjectSlug) =>
+  objectSpec(object).attributes.filter((attribute) => attribute.exportable).length;
+
 export function RecordsPage({ object }: { object: ObjectSlug }) {
   const spec = objectSpec(object);
   const filters = useRecordFilters(object);
   const views = trpc.views.list.useQuery({ object });
   const view = views.data?.find((candidate) => candidate.id === filters.viewId);
-  const columns = view?.columns.length ? view.columns : defaultColumns(object);
+  const baseColumns = view?.columns.length ? view.columns : defaultColumns(object);
+  const columns = filters.columns ?? baseColumns;
+  useDocumentTitle(view ? `${view.name} · ${spec.plural}` : spec.plural);
 
   const listInput = { filter: filters.composed.filter, sort: [filters.sort] };
   const inputKey = JSON.stringify(listInput);
@@ -65,6 +72,18 @@ export function RecordsPage({ object }: { object: ObjectSlug }) {
         problem={problem}
       />
       <section className="panel table-panel" aria-label={`${spec.plural} table`}>
+        <div className="table-toolbar">
+          <span className="subtle">
+            {columns.length} of {exportableCount(object)} columns
+            {filters.columns ? ' · changed here' : view ? ` · from “${view.name}”` : ''}
+          </span>
+          <ColumnsMenu
+            object={object}
+            columns={columns}
+            defaults={baseColumns}
+            onChange={filters.setColumns}
+          />
+        </div>
         {problem ? (
           <EmptyState title="Fix the filter to see records">
             The filter is not valid for {spec.plural.toLowerCase()}: {problem.reason}

@@ -11,6 +11,7 @@ import {
   composeFilter,
   decomposeFilter,
   type FilterState,
+  parseColumns,
   parseFilterState,
   parseSort,
   pathInsideAdvanced,
@@ -22,11 +23,14 @@ export interface RecordFilters {
   state: FilterState;
   sort: SortInput[number];
   viewId: string | null;
+  /** Columns chosen with the Columns menu; null shows the view's (or the object's default) columns. */
+  columns: string[] | null;
   composed: ComposedFilter;
   /** A problem found before asking the server (the shared validator), so no request is wasted on it. */
   problem: FilterProblemView | null;
   setState(next: FilterState): void;
   setSort(sort: SortInput[number]): void;
+  setColumns(columns: string[] | null): void;
   /** Replaces filters, sort and view at once (applying a saved view). */
   replace(next: { state: FilterState; sort: SortInput[number]; viewId: string | null }): void;
 }
@@ -45,14 +49,16 @@ export function problemView(
   };
 }
 
-/** Whether the filter or sort on screen differs from what the applied view saved. */
+/** Whether the filter, sort or columns on screen differ from what the applied view saved. */
 export function isViewModified(
   object: ObjectSlug,
-  view: Pick<SavedView, 'filter' | 'sort'>,
-  onScreen: Pick<RecordFilters, 'state' | 'sort'>,
+  view: Pick<SavedView, 'filter' | 'sort'> & { columns?: readonly string[] },
+  onScreen: Pick<RecordFilters, 'state' | 'sort'> & { columns?: readonly string[] | null },
 ): boolean {
   const saved = view.sort[0];
+  const savedColumns = view.columns?.length ? view.columns : defaultColumns(object);
   return (
+    (onScreen.columns != null && onScreen.columns.join(',') !== savedColumns.join(',')) ||
     JSON.stringify(decomposeFilter(object, view.filter)) !== JSON.stringify(onScreen.state) ||
     (saved !== undefined &&
       (saved.attribute !== onScreen.sort.attribute || saved.direction !== onScreen.sort.direction))
@@ -82,6 +88,7 @@ export function useRecordFilters(object: ObjectSlug): RecordFilters {
     const state = parseFilterState(object, params);
     const sort = parseSort(object, params);
     const viewId = params.get('view');
+    const columns = parseColumns(object, params);
     const composed = composeFilter(object, state);
     let problem: FilterProblemView | null = null;
     if (composed.advancedError) {
@@ -96,19 +103,31 @@ export function useRecordFilters(object: ObjectSlug): RecordFilters {
       const validation = validateFilter(object, composed.filter);
       if (!validation.ok) problem = problemView(composed, validation.problem);
     }
-    const go = (next: FilterState, nextSort: SortInput[number], nextView: string | null) => {
-      const query = writeSearch(object, next, { sort: nextSort, view: nextView }).toString();
+    const go = (
+      next: FilterState,
+      nextSort: SortInput[number],
+      nextView: string | null,
+      nextColumns: string[] | null,
+    ) => {
+      const query = writeSearch(object, next, {
+        sort: nextSort,
+        view: nextView,
+        columns: nextColumns,
+      }).toString();
       navigate(`${pathname}${query ? `?${query}` : ''}`, { replace: true });
     };
     return {
       state,
       sort,
       viewId,
+      columns,
       composed,
       problem,
-      setState: (next) => go(next, sort, viewId),
-      setSort: (nextSort) => go(state, nextSort, viewId),
-      replace: (next) => go(next.state, next.sort, next.viewId),
+      setState: (next) => go(next, sort, viewId, columns),
+      setSort: (nextSort) => go(state, nextSort, viewId, columns),
+      setColumns: (nextColumns) => go(state, sort, viewId, nextColumns),
+      // A view brings its own columns.
+      replace: (next) => go(next.state, next.sort, next.viewId, null),
     };
   }, [object, key, pathname]);
 }

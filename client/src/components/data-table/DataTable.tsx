@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'react';
 import { type ObjectSlug, objectSpec } from '../../../../shared/catalog';
 import type { CrmRecord, SortInput } from '../../../../shared/records';
 import { Link } from '../../navigation';
@@ -26,63 +27,124 @@ export function DataTable({
   const attributes = columns.flatMap((slug) =>
     spec.attributes.filter((attribute) => attribute.slug === slug),
   );
+  const overflow = useHorizontalOverflow(columns.join(','));
   return (
-    <div className="table-scroll">
-      <table className="data-table" aria-busy={busy || undefined}>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            {attributes.map((attribute) => {
-              const sorted = sort.attribute === attribute.slug ? sort.direction : undefined;
-              return (
-                <th
-                  key={attribute.slug}
-                  scope="col"
-                  aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
-                  className={`col-${attribute.type}`}
-                >
-                  {attribute.sortable ? (
-                    <button
-                      type="button"
-                      className="th-button"
-                      onClick={() =>
-                        onSort({
-                          attribute: attribute.slug,
-                          direction: sorted === 'asc' ? 'desc' : sorted === 'desc' ? 'asc' : 'asc',
-                        })
-                      }
-                    >
-                      {attribute.label}
-                      <span className={`sort-indicator${sorted ? ' is-sorted' : ''}`} aria-hidden="true">
-                        {sorted === 'desc' ? '↓' : sorted === 'asc' ? '↑' : '↕'}
-                      </span>
-                    </button>
-                  ) : (
-                    <span className="th-label">{attribute.label}</span>
-                  )}
-                </th>
-              );
-            })}
-          </tr>
-        </thead>
-        <tbody>
-          {records.map((record) => (
-            <tr key={record.id}>
-              {attributes.map((attribute, index) => (
-                <td key={attribute.slug} className={`col-${attribute.type}`}>
-                  {index === 0 && attribute.type !== 'reference' ? (
-                    <Link className="row-primary" href={`/${object}/${record.id}`}>
-                      <CellValue attribute={attribute} value={record[attribute.slug]} />
-                    </Link>
-                  ) : (
-                    <CellValue attribute={attribute} value={record[attribute.slug]} />
-                  )}
-                </td>
-              ))}
+    <div
+      className="table-frame"
+      data-scroll-left={overflow.left || undefined}
+      data-scroll-right={overflow.right || undefined}
+    >
+      <section
+        ref={overflow.ref}
+        className="table-scroll"
+        // A table wider than the screen must be scrollable from the keyboard too.
+        tabIndex={overflow.left || overflow.right ? 0 : undefined}
+        aria-label={
+          overflow.left || overflow.right ? `${caption}; scrolls sideways to show every column` : caption
+        }
+        data-testid="table-scroll"
+      >
+        <table className="data-table" aria-busy={busy || undefined}>
+          <caption className="visually-hidden">{caption}</caption>
+          <thead>
+            <tr>
+              {attributes.map((attribute) => {
+                const sorted = sort.attribute === attribute.slug ? sort.direction : undefined;
+                return (
+                  <th
+                    key={attribute.slug}
+                    scope="col"
+                    aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
+                    className={`col-${attribute.type}`}
+                  >
+                    {attribute.sortable ? (
+                      <button
+                        type="button"
+                        className="th-button"
+                        onClick={() =>
+                          onSort({
+                            attribute: attribute.slug,
+                            direction: sorted === 'asc' ? 'desc' : sorted === 'desc' ? 'asc' : 'asc',
+                          })
+                        }
+                      >
+                        {attribute.label}
+                        <span className={`sort-indicator${sorted ? ' is-sorted' : ''}`} aria-hidden="true">
+                          {sorted === 'desc' ? '↓' : sorted === 'asc' ? '↑' : '↕'}
+                        </span>
+                      </button>
+                    ) : (
+                      <span className="th-label">{attribute.label}</span>
+                    )}
+                  </th>
+                );
+              })}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {records.map((record) => (
+              <tr key={record.id}>
+                {attributes.map((attribute, index) => (
+                  <td key={attribute.slug} className={`col-${attribute.type}`}>
+                    {index === 0 && attribute.type !== 'reference' ? (
+                      <Link className="row-primary" href={`/${object}/${record.id}`}>
+                        <CellValue attribute={attribute} value={record[attribute.slug]} />
+                      </Link>
+                    ) : (
+                      <CellValue attribute={attribute} value={record[attribute.slug]} />
+                    )}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      {overflow.right ? (
+        <button
+          type="button"
+          className="scroll-cue"
+          tabIndex={-1}
+          aria-hidden="true"
+          onClick={() => overflow.scrollBy(1)}
+        >
+          More columns →
+        </button>
+      ) : null}
     </div>
   );
+}
+
+/** Whether the table hides columns to the left or right of what is visible, kept current on scroll and resize. */
+function useHorizontalOverflow(layoutKey: string) {
+  const ref = useRef<HTMLElement>(null);
+  const [state, setState] = useState({ left: false, right: false });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: measured again when the columns change
+  useEffect(() => {
+    const element = ref.current;
+    if (!element) return;
+    const measure = () => {
+      const left = element.scrollLeft > 1;
+      const right = element.scrollLeft + element.clientWidth < element.scrollWidth - 1;
+      setState((current) => (current.left === left && current.right === right ? current : { left, right }));
+    };
+    measure();
+    element.addEventListener('scroll', measure, { passive: true });
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    const table = element.firstElementChild;
+    if (table) observer.observe(table);
+    return () => {
+      element.removeEventListener('scroll', measure);
+      observer.disconnect();
+    };
+  }, [layoutKey]);
+  return {
+    ref,
+    ...state,
+    scrollBy(direction: 1 | -1) {
+      const element = ref.current;
+      element?.scrollBy({ left: direction * element.clientWidth * 0.7, behavior: 'smooth' });
+    },
+  };
 }

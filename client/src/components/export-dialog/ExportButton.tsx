@@ -1,15 +1,23 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { exportBlockedReason, useSession } from '../../app/session';
 import { Button } from '../ui/Button';
 import { ExportDialog, type ExportDialogProps } from './ExportDialog';
 
-/** The record pages' Export button: opens the dialog, or says why the user cannot export. */
-export function ExportButton(props: Omit<ExportDialogProps, 'onClose'> & { blockedByProblem: boolean }) {
+/** Why Export is disabled on a record page, or null when it is not. */
+export function useExportBlockedReason(blockedByProblem: boolean): string | null {
   const me = useSession();
+  return exportBlockedReason(me) ?? (blockedByProblem ? 'Fix the filter before exporting.' : null);
+}
+
+/**
+ * The record pages' Export button: opens the dialog. When it is disabled, the page shows the reason on
+ * its own line (the id `reasonId`), so the hint does not push the header's title and buttons out of line.
+ */
+export function ExportButton(
+  props: Omit<ExportDialogProps, 'onClose'> & { blocked: string | null; reasonId: string },
+) {
   const [open, setOpen] = useState(false);
-  const reasonId = useId();
-  const blocked =
-    exportBlockedReason(me) ?? (props.blockedByProblem ? 'Fix the filter before exporting.' : null);
+  const { blocked, reasonId } = props;
   return (
     <div className="export-button">
       <Button
@@ -30,11 +38,6 @@ export function ExportButton(props: Omit<ExportDialogProps, 'onClose'> & { block
         </svg>
         Export
       </Button>
-      {blocked ? (
-        <span id={reasonId} className="export-blocked" role="note">
-          {blocked}
-        </span>
-      ) : null}
       {open ? (
         <ExportDialog
           object={props.object}

@@ -98,7 +98,7 @@ export function AdvancedFilterEditor({
             spellCheck={false}
             rows={Math.min(16, Math.max(5, lineCount + 1))}
             aria-label="Filter JSON"
-            aria-describedby={`${hintId}${problem ? ` ${problemId}` : ''}`}
+            aria-describedby={`${hintId}${problem && !syntaxError ? ` ${problemId}` : ''}`}
             aria-invalid={problem || syntaxError ? true : undefined}
             onChange={(event) => setText(event.target.value)}
             onScroll={(event) => {
@@ -118,7 +118,8 @@ export function AdvancedFilterEditor({
           {syntaxError}
         </p>
       ) : null}
-      {problem ? (
+      {/* A syntax error is about the text being typed; the applied filter's problem would contradict it. */}
+      {problem && !syntaxError ? (
         <div className="filter-problem" id={problemId} role="alert">
           <div className="filter-problem-title">
             <code className="error-code">{problem.code}</code>

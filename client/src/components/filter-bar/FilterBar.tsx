@@ -111,7 +111,12 @@ export function FilterBar({
           Advanced{state.advanced ? ' · on' : ''}
         </button>
         {!isFilterEmpty(state) ? (
-          <Button size="sm" variant="ghost" onClick={() => onChange(emptyFilterState())}>
+          <Button
+            size="sm"
+            variant="ghost"
+            className="clear-filters"
+            onClick={() => onChange(emptyFilterState())}
+          >
             Clear filters
           </Button>
         ) : null}

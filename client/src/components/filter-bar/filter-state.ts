@@ -107,13 +107,23 @@ export function parseSort(object: ObjectSlug, search: URLSearchParams): SortInpu
   return { ...spec.defaultSort };
 }
 
+/** The table's columns chosen on screen (`columns=a,b,c`), known attributes only; null when not chosen. */
+export function parseColumns(object: ObjectSlug, search: URLSearchParams): string[] | null {
+  const raw = search.get('columns');
+  if (!raw) return null;
+  const known = new Set(objectSpec(object).attributes.map((attribute) => attribute.slug));
+  const columns = [...new Set(raw.split(',').filter((slug) => known.has(slug)))];
+  return columns.length ? columns : null;
+}
+
 export function writeSearch(
   object: ObjectSlug,
   state: FilterState,
-  extra: { sort?: SortInput[number]; view?: string | null } = {},
+  extra: { sort?: SortInput[number]; view?: string | null; columns?: readonly string[] | null } = {},
 ): URLSearchParams {
   const search = new URLSearchParams();
   if (extra.view) search.set('view', extra.view);
+  if (extra.columns?.length) search.set('columns', extra.columns.join(','));
   for (const attribute of selectAttributes(object))
     for (const value of state.selects[attribute.slug] ?? []) search.append(attribute.slug, value);
   const tags = tagAttribute(object);
