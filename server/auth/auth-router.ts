@@ -24,8 +24,9 @@ export const authRouter = router({
     .input(LoginInput)
     .output(Me)
     .mutation(async ({ ctx, input }) => {
-      await ctx.services.rateLimits.consume(`login:${input.email}`, 'login');
-      const session = await login(ctx.services.database.db, input.email, input.password);
+      const session = await ctx.services.rateLimits.guardLogin(ctx.clientIp, input.email, () =>
+        login(ctx.services.database.db, input.email, input.password),
+      );
       ctx.setHeader('Set-Cookie', sessionCookie(ctx, session.token, Math.floor(sessionLifetimeMs / 1000)));
       return toMe(session.identity);
     }),

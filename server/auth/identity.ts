@@ -4,7 +4,7 @@ import { apiKeys, sessions, users, workspaces } from '../../drizzle/schema';
 import { type ApiKeyScope, apiKeyScopes, type Role } from '../../shared/auth';
 import type { Db } from '../db/database';
 import { ApiError } from '../errors/api-error';
-import { verifyPassword } from './passwords';
+import { hashPassword, verifyPassword } from './passwords';
 
 export interface Identity {
   user: { id: string; email: string; name: string; role: Role };
@@ -27,18 +27,33 @@ const identityColumns = {
   workspace: { id: workspaces.id, slug: workspaces.slug, name: workspaces.name },
 };
 
+/**
+ * The hash an unknown email's password is checked against: made with the current parameters (when this
+ * module loads, off the main thread), so a login for an account that does not exist costs the same scrypt
+ * as one that does, and its timing does not tell which emails have accounts.
+ */
+let unknownAccountHash: Promise<string> | undefined;
+export function unknownAccountPasswordHash(): Promise<string> {
+  unknownAccountHash ??= hashPassword(randomBytes(24).toString('base64url'));
+  return unknownAccountHash;
+}
+void unknownAccountPasswordHash();
+
 export async function login(
   db: Db,
   email: string,
   password: string,
+  options: { verify?: (password: string, stored: string) => Promise<boolean> } = {},
 ): Promise<{ token: string; expiresAt: Date; identity: Identity }> {
+  const verify = options.verify ?? verifyPassword;
   const [found] = await db
     .select({ ...identityColumns, passwordHash: users.passwordHash })
     .from(users)
     .innerJoin(workspaces, eq(workspaces.id, users.workspaceId))
     .where(eq(users.email, email));
-  // The same answer for an unknown email and a wrong password, so accounts cannot be probed.
-  if (!found || !(await verifyPassword(password, found.passwordHash))) {
+  // The same work and the same answer for an unknown email and a wrong password.
+  const passwordMatches = await verify(password, found?.passwordHash ?? (await unknownAccountPasswordHash()));
+  if (!found || !passwordMatches) {
     throw new ApiError('UNAUTHORIZED', 'Email or password is incorrect');
   }
   const token = randomBytes(32).toString('base64url');
