@@ -4,6 +4,7 @@ import { type ObjectSlug, objectSlugs } from '../../../shared/catalog';
 import { ErrorState, LoadingState } from '../components/ui/States';
 import { navigate, useLocation } from '../navigation';
 import { ActivitiesPage } from '../pages/ActivitiesPage';
+import { ApiKeysPage } from '../pages/ApiKeysPage';
 import { ExportsPage } from '../pages/ExportsPage';
 import { LoginPage } from '../pages/LoginPage';
 import { NotFoundPage } from '../pages/NotFoundPage';
@@ -31,6 +32,8 @@ function Routes({ pathname }: { pathname: string }) {
   if (!first) return <Redirect to="/people" />;
   if (first === 'exports' && !second) return <ExportsPage />;
   if (first === 'activities' && !second) return <ActivitiesPage />;
+  if (first === 'settings' && !second) return <Redirect to="/settings/api-keys" />;
+  if (first === 'settings' && second === 'api-keys' && rest.length === 0) return <ApiKeysPage />;
   if (isObjectSlug(first) && !second) return <RecordsPage key={first} object={first} />;
   if (isObjectSlug(first) && second && rest.length === 0)
     return <RecordPage key={`${first}/${second}`} object={first} id={second} />;
