@@ -32,17 +32,43 @@ export function payloadTooLarge(limitBytes: number): ApiError {
  * anything is read; a chunked body is counted as it arrives and refused the moment it passes the limit, so
  * a huge body never costs more than the limit in memory.
  */
-export async function readBody(request: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(request: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) throw payloadTooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    received += chunk.length;
-    if (received > maxBytes) throw payloadTooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, received);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(payloadTooLarge(maxBytes));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const cleanUp = () => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+      request.off('aborted', onAborted);
+    };
+    // Not `for await`: leaving that loop destroys the request, and with it the socket the 413 goes out on.
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBytes) {
+        cleanUp();
+        request.pause();
+        reject(payloadTooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanUp();
+      resolve(Buffer.concat(chunks, received));
+    };
+    const onError = (error: Error) => {
+      cleanUp();
+      reject(error);
+    };
+    const onAborted = () => onError(new Error('request aborted by the client'));
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onError);
+    request.on('aborted', onAborted);
+  });
 }
 
 /** A JSON body (415 if it is declared as something else, 413 past the limit, 400 if it does not parse). */

@@ -144,9 +144,19 @@ export const errorCatalog = {
     status: 414,
     type: 'invalid_request_error',
     trpcCode: 'BAD_REQUEST',
-    summary: 'The URL (or the request headers) exceed what the server reads.',
+    summary: 'The URL is longer than the server reads (8,192 characters).',
     remedy: 'Send the input as a POST body instead of in the query string, or trim the headers.',
-    example: { message: 'Request URL or headers are too large' },
+    example: { message: 'Request URL is longer than 8192 characters', details: { limit: 8192 } },
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    type: 'invalid_request_error',
+    trpcCode: 'BAD_REQUEST',
+    summary:
+      "The request line and headers together exceed Node's limit (16 KB), so the request was not read.",
+    remedy:
+      'Send the input as a POST body instead of in the query string, and drop oversized cookies or headers.',
+    example: { message: 'Request URL or headers are larger than the server reads' },
   },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,

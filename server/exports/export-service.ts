@@ -7,6 +7,7 @@ import {
   StartExportInput,
   type StartExportInput as StartExportRequest,
 } from '../../shared/exports';
+import { RecordId } from '../../shared/records';
 import type { Identity } from '../auth/identity';
 import type { AppServices } from '../context';
 import { ApiError } from '../errors/api-error';
@@ -210,9 +211,10 @@ export async function listExports(
 ): Promise<{ exports: ExportSummary[]; nextCursor: string | null }> {
   let after: SQL | undefined;
   if (input.cursor) {
-    const [createdAt, id] = Buffer.from(input.cursor, 'base64url').toString('utf8').split('|');
+    const [createdAt, id, ...rest] = Buffer.from(input.cursor, 'base64url').toString('utf8').split('|');
     const at = new Date(createdAt ?? '');
-    if (!id || Number.isNaN(at.getTime()))
+    // Checked whole: a forged id would otherwise reach Postgres's uuid cast (a 500).
+    if (!id || rest.length || !RecordId.safeParse(id).success || Number.isNaN(at.getTime()))
       throw new ApiError('VALIDATION_ERROR', 'The cursor is not valid', {
         issues: [{ path: 'cursor', message: 'not a cursor returned by listExports' }],
       });
