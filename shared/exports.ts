@@ -100,6 +100,12 @@ export const ExportIdInput = z.strictObject({ exportId: RecordId });
 export const ListExportsInput = z.strictObject({
   cursor: text().max(500).optional(),
   limit: z.number().int().min(1).max(100).default(20),
+  /** Narrow the history (the Exports page's filters); all optional and AND-ed. */
+  object: z.enum(objectSlugs).optional(),
+  format: z.enum(exportFormats).optional(),
+  status: z.enum(exportStatuses).optional(),
+  /** Part of the requester's name or email, case-insensitive. */
+  requestedBy: text().trim().min(1).max(200).optional(),
 });
 export const ListExportsOutput = z.object({
   exports: z.array(ExportSummary),

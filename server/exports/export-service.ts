@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
-import { exports } from '../../drizzle/schema';
+import { exports, users } from '../../drizzle/schema';
 import {
   type ExportSummary,
   type ListExportsInput,
@@ -11,6 +11,7 @@ import { RecordId } from '../../shared/records';
 import type { Identity } from '../auth/identity';
 import type { AppServices } from '../context';
 import { ApiError } from '../errors/api-error';
+import { escapeLike } from '../records/filters/compile-filter';
 import { countRecords } from '../records/record-query';
 import { downloadTokenLifetimeMs, signDownloadToken } from './download-token';
 import { planExport } from './export-plan';
@@ -220,8 +221,18 @@ export async function listExports(
       });
     after = or(lt(exports.createdAt, at), and(eq(exports.createdAt, at), lt(exports.id, id)));
   }
+  const requester = input.requestedBy ? `%${escapeLike(input.requestedBy)}%` : undefined;
   const rows = await selectExportsWithRequester(services.database.db)
-    .where(and(visibleTo(identity), after))
+    .where(
+      and(
+        visibleTo(identity),
+        after,
+        input.object ? eq(exports.object, input.object) : undefined,
+        input.format ? eq(exports.format, input.format) : undefined,
+        input.status ? eq(exports.status, input.status) : undefined,
+        requester ? or(ilike(users.name, requester), ilike(users.email, requester)) : undefined,
+      ),
+    )
     .orderBy(desc(exports.createdAt), desc(exports.id))
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit).map(withRequester);
