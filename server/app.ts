@@ -9,7 +9,9 @@ import type { Env } from './env';
 import { exportApiRoutes } from './exports/download-route';
 import { type ApiRoute, createHttpServer } from './http';
 import { createLogger } from './logger';
+import { apiDocsRoutes } from './openapi/docs-routes';
 import { createRateLimits } from './rate-limits';
+import { restExportRoutes } from './rest/exports-routes';
 import { appRouter } from './router';
 
 export interface RunningApp {
@@ -53,7 +55,7 @@ export async function startHttp(
   const server = createHttpServer({
     services,
     router: options.router ?? appRouter,
-    apiRoutes: [...exportApiRoutes, ...(options.apiRoutes ?? [])],
+    apiRoutes: [...exportApiRoutes, ...restExportRoutes, ...apiDocsRoutes, ...(options.apiRoutes ?? [])],
   });
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? services.env.PORT, '127.0.0.1', resolve),

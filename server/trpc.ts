@@ -1,9 +1,8 @@
 import { initTRPC } from '@trpc/server';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
-import { type ApiKeyScope, type Role, roleRank } from '../shared/auth';
 import { type ErrorCode, errorCatalog, type StructuredError } from '../shared/errors';
+import { type AccessGuard, assertAllowed, authenticateCall } from './access';
 import type { Context } from './context';
-import { ApiError } from './errors/api-error';
 import { toApiError, toStructuredError } from './errors/to-structured';
 
 /** `data` of every tRPC error: the structured error, plus what tRPC needs to set the HTTP status. */
@@ -31,29 +30,14 @@ export const publicProcedure = t.procedure;
 
 /** An identity is required; ctx.identity is narrowed to non-null, and each call spends rate-limit points. */
 export const authedProcedure = t.procedure.use(async ({ ctx, type, next }) => {
-  const identity = ctx.identity;
-  if (!identity) throw new ApiError('UNAUTHORIZED', 'Authentication required: log in or send an API key');
-  const limiterKey = identity.apiKeyId ? `key:${identity.apiKeyId}` : `user:${identity.user.id}`;
-  await ctx.services.rateLimits.consume(limiterKey, type === 'mutation' ? 'write' : 'read');
+  const identity = await authenticateCall(ctx.services, ctx.identity, type === 'mutation' ? 'write' : 'read');
   return next({ ctx: { ...ctx, identity } });
 });
 
 /** A procedure for callers whose role is at least `role` and, when calling with an API key, that hold `scope`. */
-export function guardedProcedure(guard: { role: Role; scope: ApiKeyScope }) {
+export function guardedProcedure(guard: AccessGuard) {
   return authedProcedure.use(({ ctx, next }) => {
-    const { user, via, scopes } = ctx.identity;
-    if (roleRank[user.role] < roleRank[guard.role]) {
-      throw new ApiError('FORBIDDEN', `This action needs the ${guard.role} role`, {
-        required_role: guard.role,
-        role: user.role,
-      });
-    }
-    if (via === 'api_key' && !scopes.includes(guard.scope)) {
-      throw new ApiError('FORBIDDEN', `This API key lacks the ${guard.scope} scope`, {
-        required_scope: guard.scope,
-        scopes,
-      });
-    }
+    assertAllowed(ctx.identity, guard);
     return next();
   });
 }
