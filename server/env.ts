@@ -42,6 +42,8 @@ export const envSchema = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('false')
     .transform((value) => value === 'true' || value === '1'),
+  /** One delivery attempt (connect, send, answer) is given up after this long, and retried later. */
+  WEBHOOK_TIMEOUT_SECONDS: positiveInt.default(10),
 });
 
 type EnvVariable = keyof typeof envSchema.shape;
@@ -90,6 +92,9 @@ export const envDocs: Record<EnvVariable, { meaning: string; shownDefault?: stri
   },
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: {
     meaning: 'let webhooks reach loopback and private addresses (local development); otherwise refused',
+  },
+  WEBHOOK_TIMEOUT_SECONDS: {
+    meaning: 'a webhook attempt (connect, send, answer) is given up after this long and retried later',
   },
 };
 

@@ -6,9 +6,7 @@ import { expireExports } from './expire-exports';
 import { createExportSignals } from './export-signals';
 import { loadExportSummary } from './export-summary-loader';
 import { createMailer, exportEmail } from './notify/export-email';
-import { deliverWebhook } from './notify/export-webhook';
-import { webhookSecret } from './notify/webhook-signature';
-import { assertDeliverableWebhookUrl } from './notify/webhook-target';
+import { workWebhookQueue } from './notify/webhook-worker';
 import { pgliteBossDb } from './pg-boss-db';
 import { createRecordSource } from './record-source';
 import { type ExportEvent, type RunnerDeps, runExport } from './run-export';
@@ -171,18 +169,12 @@ export async function startExportEngine(
         await mailer.send({ to: summary.requestedBy.email, ...message });
       },
     );
-    await boss.work<NotifyJob>(
-      queues.webhook,
-      { batchSize: 1, pollingIntervalSeconds: polling },
-      async ([job]) => {
-        if (!job) return;
-        const summary = await loadExportSummary(database, job.data.exportId);
-        const url = summary?.request.notify?.webhookUrl;
-        if (!summary || !url) return;
-        await assertDeliverableWebhookUrl(url, { allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS });
-        await deliverWebhook(url, webhookSecret(env), job.data.event, summary, job.id);
-      },
-    );
+    await workWebhookQueue(boss, queues.webhook, {
+      database,
+      env,
+      logger: log,
+      pollingIntervalSeconds: polling,
+    });
     await boss.work(
       queues.expire,
       { batchSize: 1, pollingIntervalSeconds: Math.max(polling, 5) },

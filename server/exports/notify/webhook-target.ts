@@ -1,44 +1,31 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { ApiError } from '../../errors/api-error';
 
+const ipv4Compatible = ipaddr.parseCIDR('::/96');
+
 /**
- * Addresses a webhook must not reach unless WEBHOOK_ALLOW_PRIVATE_NETWORKS is set: loopback, private,
- * link-local (cloud metadata at 169.254.169.254), carrier-grade NAT, multicast and reserved ranges.
- * Otherwise anyone allowed to export could make the server call into its own network (SSRF).
+ * Why a webhook must not connect to `address`, or undefined when it may. Only global unicast addresses
+ * are allowed, as ipaddr.js classifies them (the ranges request-filtering-agent refuses too): loopback,
+ * private, link-local (cloud metadata at 169.254.169.254), carrier-grade NAT, multicast, TEST-NET and
+ * benchmarking, reserved, IPv4-mapped (`::ffff:a.b.c.d`) and translated (`::ffff:0:a.b.c.d`), NAT64
+ * (`64:ff9b::/96`), 6to4 (`2002::/16`), Teredo… are refused. IPv4-compatible addresses (`::a.b.c.d`,
+ * deprecated, which ipaddr.js calls unicast) are refused as well. Otherwise anyone allowed to export
+ * could make the server call into its own network (SSRF).
  */
-const internalNetworks = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  internalNetworks.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  internalNetworks.addSubnet(network, prefix, 'ipv6');
+export function addressRefusal(address: string): string | undefined {
+  if (!ipaddr.isValid(address) || isIP(address) === 0) return `'${address}' is not an IP address`;
+  const parsed = ipaddr.parse(address);
+  const range = parsed.range();
+  if (range !== 'unicast') return `${address} is not a public address (${range})`;
+  if (parsed.kind() === 'ipv6' && parsed.match(ipv4Compatible))
+    return `${address} is not a public address (IPv4-compatible)`;
+  return undefined;
 }
 
 export function isInternalAddress(address: string): boolean {
-  const mappedV4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mappedV4) return internalNetworks.check(mappedV4, 'ipv4');
-  const family = isIP(address);
-  if (family === 0) return true;
-  return internalNetworks.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return addressRefusal(address) !== undefined;
 }
 
 function refuse(url: string, reason: string): never {
@@ -49,8 +36,9 @@ function refuse(url: string, reason: string): never {
 }
 
 /**
- * Checks a webhook URL when the export is started and again before each delivery (a name can be
- * re-pointed in between): http(s) only, no credentials, and every address it resolves to public.
+ * Checks a webhook URL when the export is started, so a bad one is refused up front: http(s) only, no
+ * credentials, and every address it resolves to now public. A name can be re-pointed afterwards (DNS
+ * rebinding): the delivery checks the address again when it connects (export-webhook.ts).
  */
 export async function assertDeliverableWebhookUrl(
   url: string,
