@@ -128,6 +128,10 @@ export function ExportDialog(props: ExportDialogProps) {
     [tracker],
   );
   useEffect(() => {
+    tracker.setWatched(exportId);
+    return () => tracker.setWatched(null);
+  }, [exportId, tracker]);
+  useEffect(() => {
     if (summary?.status === 'completed') void utils.listExports.invalidate();
   }, [summary?.status, utils]);
 

@@ -10,6 +10,7 @@ import {
 } from 'react';
 import { objectSpec } from '../../../../shared/catalog';
 import { type ExportSummary, formatLabels, terminalExportStatuses } from '../../../../shared/exports';
+import { useSession } from '../../app/session';
 import { Link } from '../../navigation';
 import { trpc } from '../../trpc';
 import { Button } from '../ui/Button';
@@ -19,14 +20,16 @@ import { useDownloadExport } from './use-download-export';
 
 /**
  * Exports the user started and stopped watching (closed the dialog, clicked "Run again"): the shell keeps
- * polling them, shows their progress, and announces when each ends. Kept in sessionStorage so a reload
- * keeps following.
+ * polling them, shows their progress, and announces when each ends. Kept in sessionStorage, and on load
+ * the user's own queued and running exports are looked up, so a reload (or another tab) keeps following.
  */
 interface ExportTracker {
   follow(exportId: string): void;
+  /** The export an open dialog is showing: not followed here too while the dialog shows it. */
+  setWatched(exportId: string | null): void;
 }
 
-const TrackerContext = createContext<ExportTracker>({ follow: () => {} });
+const TrackerContext = createContext<ExportTracker>({ follow: () => {}, setWatched: () => {} });
 export const useExportTracker = () => useContext(TrackerContext);
 
 const storageKey = 'crm.followedExports';
@@ -59,7 +62,24 @@ export function ExportTrackerProvider({ children }: { children: ReactNode }) {
     (exportId: string) => setFollowed((ids) => (ids.includes(exportId) ? ids : [...ids, exportId])),
     [],
   );
-  const value = useMemo(() => ({ follow }), [follow]);
+  const watched = useRef<string | null>(null);
+  const setWatched = useCallback((exportId: string | null) => {
+    watched.current = exportId;
+  }, []);
+  const value = useMemo(() => ({ follow, setWatched }), [follow, setWatched]);
+
+  const me = useSession();
+  const recent = trpc.listExports.useQuery(
+    { limit: 25 },
+    { staleTime: Number.POSITIVE_INFINITY, refetchOnMount: false, retry: false },
+  );
+  const unfinishedKey = (recent.data?.exports ?? [])
+    .filter((summary) => summary.requestedBy.id === me.user.id && !isTerminal(summary))
+    .map((summary) => summary.id)
+    .join(',');
+  useEffect(() => {
+    for (const id of unfinishedKey.split(',').filter(Boolean)) if (id !== watched.current) follow(id);
+  }, [unfinishedKey, follow]);
 
   const statuses = trpc.useQueries((t) =>
     followed.map((exportId) =>
