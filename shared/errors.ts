@@ -158,6 +158,15 @@ export const errorCatalog = {
       'Send the input as a POST body instead of in the query string, and drop oversized cookies or headers.',
     example: { message: 'Request URL or headers are larger than the server reads' },
   },
+  EXPECTATION_FAILED: {
+    status: 417,
+    type: 'invalid_request_error',
+    trpcCode: 'BAD_REQUEST',
+    summary:
+      'The request has an `Expect` header other than `100-continue`, which is all the server supports.',
+    remedy: 'Drop the `Expect` header, or send `Expect: 100-continue`.',
+    example: { message: "Expect 'x' is not supported", details: { supported: ['100-continue'] } },
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     type: 'invalid_request_error',
