@@ -38,7 +38,14 @@ function dechunk(body: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-export function parseAnswer(bytes: Buffer): RawAnswer | undefined {
+export function parseAnswer(received: Buffer): RawAnswer | undefined {
+  let bytes = received;
+  // Interim answers (100 Continue) come before the real one.
+  while (/^HTTP\/1\.[01] 1\d\d /.test(bytes.subarray(0, 16).toString('latin1'))) {
+    const interimEnd = bytes.indexOf('\r\n\r\n');
+    if (interimEnd < 0) return undefined;
+    bytes = bytes.subarray(interimEnd + 4);
+  }
   const end = bytes.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
   const [statusLine = '', ...lines] = bytes.subarray(0, end).toString('latin1').split('\r\n');

@@ -290,7 +290,7 @@ async function main(): Promise<number> {
         (response) => response.ok,
         () => false,
       ));
-    const after = await canaries(url, globexCookie, viewerCookie);
+    const after = alive ? await canaries(url, globexCookie, viewerCookie) : {};
     const changed = Object.keys(before).filter((name) => before[name] !== after[name]);
 
     log(`cases: ${cases.length} (${[...result.byFamily].map(([family, n]) => `${family} ${n}`).join(', ')})`);
