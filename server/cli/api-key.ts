@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { users } from '../../drizzle/schema';
 import { type ApiKeyScope, apiKeyScopes, defaultApiKeyScopes } from '../../shared/auth';
-import { openAppDatabase } from '../app';
 import { createApiKey } from '../auth/api-keys';
 import { loadEnv } from '../env';
+import { openCommandDatabase } from './open-database';
 
 /** `npm run api-key -- --email admin@acme.test [--scopes records:read,exports:write]`: the key alone on the last line. */
 const { values } = parseArgs({
@@ -23,7 +23,7 @@ if (unknown.length) {
   process.exit(2);
 }
 
-const database = await openAppDatabase(loadEnv());
+const database = await openCommandDatabase(loadEnv());
 try {
   const [user] = await database.db.select().from(users).where(eq(users.email, values.email.toLowerCase()));
   if (!user) {

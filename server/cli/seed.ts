@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { openAppDatabase } from '../app';
 import { seedDemo } from '../db/seed-demo';
 import { seedScale } from '../db/seed-scale';
 import { loadEnv } from '../env';
+import { openCommandDatabase } from './open-database';
 
 /** `npm run seed` — the demo workspaces; with counts, scale data generated inside the database. */
 const { values } = parseArgs({
@@ -22,7 +22,7 @@ const count = (value: string | undefined) => {
 };
 
 const env = loadEnv();
-const database = await openAppDatabase(env);
+const database = await openCommandDatabase(env);
 try {
   const demo = await seedDemo(database);
   console.log(

@@ -10,6 +10,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { schema } from '../../drizzle/schema';
 import { projectRoot } from '../project-root';
+import { lockPgliteDirectory } from './pglite-lock';
 
 export type RawQuery = <Row = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<Row[]>;
 
@@ -51,8 +52,16 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 
 async function openPglite(dir: string | undefined): Promise<Database> {
   if (dir) mkdirSync(path.dirname(dir), { recursive: true });
-  const client = dir ? new PGlite(dir) : new PGlite();
-  await client.waitReady;
+  // One process per directory; an in-memory database is the process's own and needs no lock.
+  const unlock = dir ? await lockPgliteDirectory(dir) : undefined;
+  let client: PGlite;
+  try {
+    client = dir ? new PGlite(dir) : new PGlite();
+    await client.waitReady;
+  } catch (error) {
+    await unlock?.();
+    throw error;
+  }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     kind: 'pglite',
@@ -75,7 +84,11 @@ async function openPglite(dir: string | undefined): Promise<Database> {
       return result.rows;
     },
     async close() {
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        await unlock?.();
+      }
     },
   };
 }
