@@ -26,10 +26,14 @@ test('the export dialog is labelled, keeps focus inside, works by keyboard and c
   await dialog.getByRole('radio', { name: /^JSON/ }).focus();
   await page.keyboard.press('Space');
   await expect(dialog.getByRole('radio', { name: /^JSON/ })).toBeChecked();
-  await dialog.getByRole('button', { name: 'Move Email up' }).focus();
-  await page.keyboard.press('Enter');
-  const labels = await dialog.locator('.column-item .check').allTextContents();
-  expect(labels.indexOf('Email')).toBeLessThan(labels.indexOf('Last name'));
+  const columns = dialog.getByRole('listbox', { name: /Columns/ });
+  await columns.getByRole('option', { name: 'Email' }).focus();
+  await page.keyboard.press('Alt+ArrowUp');
+  await expect(columns.getByRole('option', { name: 'Email' })).toBeFocused();
+  const labels = await columns.getByRole('option').allTextContents();
+  expect(labels.findIndex((label) => label.includes('Email'))).toBeLessThan(
+    labels.findIndex((label) => label.includes('Last name')),
+  );
 
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
