@@ -233,6 +233,8 @@ export const exports = pgTable(
     sha256: text('sha256'),
     error: jsonb('error').$type<Record<string, unknown>>(),
     attempts: integer('attempts').notNull().default(0),
+    /** The X-Request-Id of the startExport call, so a failed export can be traced to its log lines. */
+    requestId: text('request_id'),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),

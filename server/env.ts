@@ -26,12 +26,16 @@ export const envSchema = z.object({
     .string()
     .regex(/^\d+[smhd]$/, 'must look like 7d, 12h, 30m or 45s')
     .default('7d'),
+  /** Exports one process runs at once, whatever their workspace (`npm start` and each `npm run worker`). */
+  EXPORT_WORKERS: positiveInt.default(4),
   EXPORT_CONCURRENCY_PER_WORKSPACE: positiveInt.default(2),
   EXPORT_PDF_ROW_CAP: positiveInt.default(10_000),
   /** Rows read and written per batch by an export job. */
   EXPORT_BATCH_SIZE: positiveInt.default(1000),
   /** A running export whose worker has not heartbeaten for this long is taken over by another worker. */
   EXPORT_LEASE_SECONDS: positiveInt.default(30),
+  /** A running export whose processed rows have not moved for this long is failed by the watchdog. */
+  EXPORT_STALL_SECONDS: positiveInt.default(300),
   /** Sleeps this long after every batch: for demos of progress and cancel, and the worker-crash test. */
   EXPORT_THROTTLE_MS: z.coerce.number().int().min(0).default(0),
   SMTP_URL: z.string().url().optional(),
@@ -74,11 +78,20 @@ export const envDocs: Record<EnvVariable, { meaning: string; shownDefault?: stri
   MAX_BODY_BYTES: { meaning: 'largest request body accepted; larger ones answer `413 PAYLOAD_TOO_LARGE`' },
   EXPORT_DIR: { meaning: 'where export files are written', shownDefault: '`$DATA_DIR/exports`' },
   EXPORT_TTL: { meaning: 'how long export files are kept (`45s`, `30m`, `12h`, `7d`)' },
-  EXPORT_CONCURRENCY_PER_WORKSPACE: { meaning: 'running exports per workspace; the rest wait as `queued`' },
+  EXPORT_WORKERS: {
+    meaning:
+      'exports one process runs at once, across workspaces (taken fairly: round-robin between workspaces)',
+  },
+  EXPORT_CONCURRENCY_PER_WORKSPACE: {
+    meaning: 'running exports per workspace, across all processes; the rest wait as `queued`',
+  },
   EXPORT_PDF_ROW_CAP: { meaning: 'larger PDF exports are refused up front' },
   EXPORT_BATCH_SIZE: { meaning: 'rows read and written per batch by an export job' },
   EXPORT_LEASE_SECONDS: {
     meaning: 'a running export whose worker stopped heartbeating this long is taken over',
+  },
+  EXPORT_STALL_SECONDS: {
+    meaning: 'a running export whose processed rows have not moved this long is failed (`EXPORT_STALLED`)',
   },
   EXPORT_THROTTLE_MS: { meaning: 'pause after every batch (demos of progress and cancel; tests)' },
   SMTP_URL: {

@@ -93,6 +93,10 @@ export const ExportSummary = z.object({
   error: z
     .object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() })
     .nullable(),
+  /** The request id of the startExport call (its X-Request-Id): what to quote when reporting a failure. */
+  requestId: z.string().nullable(),
+  /** Where a queued export stands in the line of every queued export (1 starts next); null unless queued. */
+  queuePosition: z.number().int().positive().nullable(),
 });
 export type ExportSummary = z.infer<typeof ExportSummary>;
 

@@ -1,8 +1,11 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
 import type { AppServices, ExportQueue } from '../context';
 import { ttlToMs } from '../env';
 import { expireExports } from './expire-exports';
+import { type ClaimedExport, claimNextExport, failExhaustedExports } from './export-queue';
 import { createExportSignals } from './export-signals';
 import { loadExportSummary } from './export-summary-loader';
 import { createMailer, exportEmail } from './notify/export-email';
@@ -13,7 +16,6 @@ import { type ExportEvent, type RunnerDeps, runExport } from './run-export';
 import { type ExportStorage, exportStorageFor } from './storage';
 
 export const queues = {
-  run: 'export-run',
   email: 'export-email',
   webhook: 'export-webhook',
   expire: 'export-expire',
@@ -22,12 +24,15 @@ export const queues = {
 export interface ExportEngineOptions {
   /** Run export jobs in this process (npm start, npm run worker); false only queues them (a web-only node). */
   workers?: boolean;
-  /** Export jobs this process runs at once (the per-workspace limit still applies across processes). */
+  /** Exports this process runs at once (default EXPORT_WORKERS; the per-workspace limit holds across processes). */
   workerCount?: number;
-  /** pg-boss polling interval; tests use a short one. */
+  /**
+   * How often idle workers look at the queue without being woken (new exports wake them at once), and
+   * pg-boss's polling interval; tests use a short one. Abandoned exports are found by this look too.
+   */
   pollingIntervalSeconds?: number;
-  /** How often a worker looks for exports whose worker stopped heartbeating. */
-  reapIntervalSeconds?: number;
+  /** Where files go (default: EXPORT_DIR); tests pass a failing one. */
+  storage?: ExportStorage;
 }
 
 export interface ExportEngine extends ExportQueue {
@@ -37,18 +42,15 @@ export interface ExportEngine extends ExportQueue {
   stop(): Promise<void>;
 }
 
-interface RunJob {
-  exportId: string;
-}
 interface NotifyJob {
   exportId: string;
   event: ExportEvent;
 }
 
 /**
- * The export engine: pg-boss on the app's database (Postgres, or PGlite through its `db` adapter),
- * export workers, notification workers, the expiry schedule and the reaper that re-queues exports
- * whose worker died. Sets `services.exportQueue` so startExport can enqueue.
+ * The export engine: export workers taking exports from the `exports` table in a fair order
+ * (export-queue.ts), and pg-boss on the app's database (Postgres, or PGlite through its `db` adapter)
+ * for notifications and the expiry schedule. Sets `services.exportQueue` so startExport can wake workers.
  */
 export async function startExportEngine(
   services: AppServices,
@@ -68,12 +70,6 @@ export async function startExportEngine(
         });
   boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
   await boss.start();
-  await boss.createQueue(queues.run, {
-    name: queues.run,
-    retryLimit: 2,
-    retryDelay: 5,
-    expireInSeconds: 4 * 3600,
-  });
   await boss.createQueue(queues.email, {
     name: queues.email,
     retryLimit: 5,
@@ -88,16 +84,16 @@ export async function startExportEngine(
   });
   await boss.createQueue(queues.expire, { name: queues.expire, retryLimit: 1 });
 
-  const storage = exportStorageFor(env);
-  const workerCount = options.workerCount ?? Math.max(2, env.EXPORT_CONCURRENCY_PER_WORKSPACE);
+  const storage = options.storage ?? exportStorageFor(env);
+  const workerCount = options.workerCount ?? env.EXPORT_WORKERS;
   const source = createRecordSource(database, workerCount);
   const ttlMs = ttlToMs(env.EXPORT_TTL);
   const mailer = createMailer(env, log);
 
   const signals = createExportSignals(database);
   const queue: ExportQueue = {
-    async enqueue(exportId) {
-      await boss.send(queues.run, { exportId } satisfies RunJob);
+    // The export row is the job: queueing one only wakes the workers (here, and in other processes).
+    async enqueue() {
       await signals.send('job');
     },
     async cancelled(exportId) {
@@ -125,34 +121,40 @@ export async function startExportEngine(
     storage,
     source,
     leaseSeconds: env.EXPORT_LEASE_SECONDS,
+    stallSeconds: env.EXPORT_STALL_SECONDS,
     batchSize: env.EXPORT_BATCH_SIZE,
-    concurrencyPerWorkspace: env.EXPORT_CONCURRENCY_PER_WORKSPACE,
     ttlMs,
     throttleMs: env.EXPORT_THROTTLE_MS,
     notify,
     isCancelled: (exportId) => cancelledAt.has(exportId),
   };
 
-  const timers: NodeJS.Timeout[] = [];
+  let dispatcher: ReturnType<typeof startDispatcher> | undefined;
   if (options.workers !== false) {
-    const runWorkerIds: string[] = [];
-    for (let index = 0; index < workerCount; index++) {
-      const workerId = await boss.work<RunJob>(
-        queues.run,
-        { batchSize: 1, pollingIntervalSeconds: polling },
-        async ([job]) => {
-          if (!job) return;
-          const outcome = await runExport(deps, job.data.exportId);
-          cancelledAt.delete(job.data.exportId);
-          // No free slot in the workspace (or another live worker holds it): look again shortly.
-          if (outcome === 'retry-later') await boss.send(queues.run, job.data, { startAfter: 2 });
-        },
-      );
-      runWorkerIds.push(workerId);
-    }
-    await signals.on('job', () => {
-      for (const workerId of runWorkerIds) boss.notifyWorker(workerId);
+    dispatcher = startDispatcher({
+      slots: workerCount,
+      pollMs: polling * 1000,
+      log,
+      async claim() {
+        for (const id of await failExhaustedExports(database, env.EXPORT_LEASE_SECONDS)) {
+          log.error({ export_id: id }, 'export abandoned too many times; failed');
+          await notify(id, 'export.failed');
+        }
+        return claimNextExport(database, {
+          leaseSeconds: env.EXPORT_LEASE_SECONDS,
+          concurrencyPerWorkspace: env.EXPORT_CONCURRENCY_PER_WORKSPACE,
+        });
+      },
+      async run(claimed, shutdown) {
+        try {
+          return await runExport(deps, claimed, shutdown);
+        } finally {
+          cancelledAt.delete(claimed.id);
+        }
+      },
     });
+    const running = dispatcher;
+    await signals.on('job', () => running.wake());
     await signals.on('cancel', (exportId) => {
       const now = Date.now();
       for (const [id, at] of cancelledAt) if (now - at > 3_600_000) cancelledAt.delete(id);
@@ -183,46 +185,6 @@ export async function startExportEngine(
       },
     );
     await boss.schedule(queues.expire, '* * * * *');
-
-    // A worker killed mid-export stops heartbeating; once its lease is over, the export runs again here.
-    // And an export still queued a lease after it was created, with no job waiting or running for it
-    // (its job could not be sent, or failed for good, or it was created with no engine running), gets one.
-    const reap = async () => {
-      const orphaned = await database.query<{ id: string }>(
-        `select e.id from exports e
-         where e.status = 'queued' and e.created_at < now() - make_interval(secs => $1)
-           and not exists (
-             select 1 from pgboss.job j
-             where j.name = $2 and j.state in ('created', 'retry', 'active') and j.data ->> 'exportId' = e.id::text)
-         limit 100`,
-        [env.EXPORT_LEASE_SECONDS, queues.run],
-      );
-      for (const { id } of orphaned) {
-        log.warn({ export_id: id }, 'queued export has no job; sending it one');
-        await boss.send(queues.run, { exportId: id } satisfies RunJob, {
-          singletonKey: `orphan-${id}`,
-          singletonSeconds: env.EXPORT_LEASE_SECONDS,
-        });
-      }
-      const abandoned = await database.query<{ id: string }>(
-        `select id from exports where status = 'running' and updated_at < now() - make_interval(secs => $1) limit 100`,
-        [env.EXPORT_LEASE_SECONDS],
-      );
-      for (const { id } of abandoned) {
-        log.warn({ export_id: id }, 'export lease expired; re-queueing it');
-        await boss.send(queues.run, { exportId: id } satisfies RunJob, {
-          singletonKey: `reap-${id}`,
-          singletonSeconds: env.EXPORT_LEASE_SECONDS,
-        });
-      }
-    };
-    const reapEvery = (options.reapIntervalSeconds ?? Math.max(1, env.EXPORT_LEASE_SECONDS / 2)) * 1000;
-    timers.push(
-      setInterval(
-        () => void reap().catch((error: unknown) => log.warn({ err: error }, 'reaper failed')),
-        reapEvery,
-      ),
-    );
   }
   log.info({ workers: options.workers !== false, workerCount, host: hostname() }, 'export engine started');
 
@@ -231,11 +193,69 @@ export async function startExportEngine(
     storage,
     expireNow: () => expireExports(database, storage, log),
     async stop() {
-      for (const timer of timers) clearInterval(timer);
       if (services.exportQueue === queue) services.exportQueue = undefined;
+      // Running exports go back to the queue at once (another worker, or the next start, takes them).
+      await dispatcher?.stop();
       await signals.close();
       await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
       await source.close();
+    },
+  };
+}
+
+/**
+ * Keeps up to `slots` exports running in this process: whenever a slot is free it claims the next
+ * export (woken by a new export or a finished one, or every `pollMs`, which also finds abandoned ones).
+ */
+function startDispatcher(options: {
+  slots: number;
+  pollMs: number;
+  log: Logger;
+  claim(): Promise<ClaimedExport | undefined>;
+  run(claimed: ClaimedExport, shutdown: AbortSignal): Promise<unknown>;
+}) {
+  const shutdown = new AbortController();
+  const active = new Set<Promise<unknown>>();
+  let woken = false;
+  let wakeUp = () => {};
+  const wake = () => {
+    woken = true;
+    wakeUp();
+  };
+  const loop = (async () => {
+    while (!shutdown.signal.aborted) {
+      woken = false;
+      while (active.size < options.slots && !shutdown.signal.aborted) {
+        const claimed = await options.claim().catch((error: unknown) => {
+          options.log.warn({ err: error }, 'could not look for exports to run');
+          return undefined;
+        });
+        if (!claimed) break;
+        const run: Promise<unknown> = options
+          .run(claimed, shutdown.signal)
+          .catch((error: unknown) =>
+            options.log.error({ err: error, export_id: claimed.id }, 'export run failed to settle'),
+          )
+          .finally(() => {
+            active.delete(run);
+            wake();
+          });
+        active.add(run);
+      }
+      if (woken || shutdown.signal.aborted) continue;
+      const timer = new AbortController();
+      wakeUp = () => timer.abort();
+      await sleep(options.pollMs, undefined, { signal: timer.signal }).catch(() => {});
+      wakeUp = () => {};
+    }
+  })();
+  return {
+    wake,
+    async stop() {
+      shutdown.abort();
+      wake();
+      await loop;
+      await Promise.all(active);
     },
   };
 }

@@ -21,7 +21,9 @@ const exportReaderProcedure = guardedProcedure({ role: 'viewer', scope: 'exports
 export const startExport = exporterProcedure
   .input(StartExportInput)
   .output(ExportSummary)
-  .mutation(({ ctx, input }) => service.startExport(ctx.services, ctx.identity, input));
+  .mutation(({ ctx, input }) =>
+    service.startExport(ctx.services, ctx.identity, input, { requestId: ctx.requestId }),
+  );
 
 export const exportStatus = exportReaderProcedure
   .input(ExportIdInput)

@@ -15,6 +15,7 @@ import { escapeLike } from '../records/filters/compile-filter';
 import { countRecords } from '../records/record-query';
 import { downloadTokenLifetimeMs, signDownloadToken } from './download-token';
 import { planExport } from './export-plan';
+import { queuePositions } from './export-queue';
 import {
   type ExportWithRequester,
   selectExportsWithRequester,
@@ -53,6 +54,21 @@ export async function findVisibleExport(
   return withRequester(row);
 }
 
+/** The summaries of `rows`, with the queue position of those that are queued (one query, only if any is). */
+async function summariesOf(
+  services: Services,
+  rows: readonly ExportWithRequester[],
+): Promise<ExportSummary[]> {
+  const queued = rows.filter((row) => row.status === 'queued').map((row) => row.id);
+  const positions = await queuePositions(services.database, services.env.EXPORT_LEASE_SECONDS, queued);
+  return rows.map((row) => toExportSummary(row, positions.get(row.id) ?? null));
+}
+
+async function summaryOf(services: Services, row: ExportWithRequester): Promise<ExportSummary> {
+  const [summary] = await summariesOf(services, [row]);
+  return summary as ExportSummary;
+}
+
 async function byIdempotencyKey(services: Services, identity: Identity, key: string) {
   const [row] = await selectExportsWithRequester(services.database.db)
     .where(and(eq(exports.userId, identity.user.id), eq(exports.idempotencyKey, key)))
@@ -69,11 +85,13 @@ export async function startExport(
   services: Services,
   identity: Identity,
   input: StartExportRequest,
+  /** `requestId`: the id of the call (X-Request-Id), stored so a failed export can be traced in the logs. */
+  call: { requestId?: string } = {},
 ): Promise<ExportSummary> {
   const request = StartExportInput.parse(input);
   if (request.idempotencyKey) {
     const existing = await byIdempotencyKey(services, identity, request.idempotencyKey);
-    if (existing) return toExportSummary(existing);
+    if (existing) return summaryOf(services, existing);
   }
   const { database, env } = services;
   if (request.notify?.webhookUrl) {
@@ -107,6 +125,7 @@ export async function startExport(
       request: request as Record<string, unknown>,
       idempotencyKey: request.idempotencyKey ?? null,
       totalRows,
+      requestId: call.requestId ?? null,
     })
     .onConflictDoNothing()
     .returning({ id: exports.id });
@@ -114,11 +133,11 @@ export async function startExport(
     // Two requests with one idempotency key raced; the other one won.
     const existing =
       request.idempotencyKey && (await byIdempotencyKey(services, identity, request.idempotencyKey));
-    if (existing) return toExportSummary(existing);
+    if (existing) return summaryOf(services, existing);
     throw new Error('export insert returned nothing');
   }
   // The answer describes the export as created (queued): read before a woken worker can take it.
-  const created = toExportSummary(await findVisibleExport(services, identity, inserted.id));
+  const created = await summaryOf(services, await findVisibleExport(services, identity, inserted.id));
   // The export is stored either way: if its job cannot be sent now, a worker's sweep sends it later
   // (queued exports without a job are looked for every few seconds), so the caller is not told it failed.
   if (!services.exportQueue)
@@ -141,7 +160,7 @@ export async function exportStatus(
   identity: Identity,
   exportId: string,
 ): Promise<ExportSummary> {
-  return toExportSummary(await findVisibleExport(services, identity, exportId));
+  return summaryOf(services, await findVisibleExport(services, identity, exportId));
 }
 
 /** Cancels a queued or running export (the job stops within one batch and removes its partial file). */
@@ -158,7 +177,7 @@ export async function cancelExport(
       .where(and(eq(exports.id, exportId), inArray(exports.status, ['queued', 'running'])));
     await services.exportQueue?.cancelled(exportId);
   }
-  return toExportSummary(await findVisibleExport(services, identity, exportId));
+  return summaryOf(services, await findVisibleExport(services, identity, exportId));
 }
 
 /** A short-lived signed link to the file; the route checks it again, with the user's access, on download. */
@@ -238,7 +257,7 @@ export async function listExports(
   const page = rows.slice(0, input.limit).map(withRequester);
   const last = page.at(-1);
   return {
-    exports: page.map(toExportSummary),
+    exports: await summariesOf(services, page),
     nextCursor:
       rows.length > input.limit && last
         ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url')

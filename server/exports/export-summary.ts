@@ -39,7 +39,11 @@ export function percentOf(row: ExportRow): number {
   return Math.min(100, Math.floor((row.processedRows / row.totalRows) * 1000) / 10);
 }
 
-export function toExportSummary(row: ExportWithRequester): ExportSummary {
+/** `queuePosition` comes from `queuePositions` (export-queue.ts): it depends on the other queued exports. */
+export function toExportSummary(
+  row: ExportWithRequester,
+  queuePosition: number | null = null,
+): ExportSummary {
   const request = StartExportInput.safeParse(row.request);
   const error = row.error as ExportSummary['error'];
   return {
@@ -66,5 +70,7 @@ export function toExportSummary(row: ExportWithRequester): ExportSummary {
           ...(error.details ? { details: error.details } : {}),
         }
       : null,
+    requestId: row.requestId,
+    queuePosition: row.status === 'queued' ? queuePosition : null,
   };
 }

@@ -8,7 +8,7 @@ import { waitForExport } from '../testing/wait-for-export';
 let app: TestApp;
 before(async () => {
   app = await startTestApp({
-    exports: { reapIntervalSeconds: 0.5 },
+    exports: { pollingIntervalSeconds: 0.5 },
     env: {
       EXPORT_LEASE_SECONDS: '1',
       RATE_LIMIT_READS_PER_SECOND: '1000',
@@ -18,14 +18,14 @@ before(async () => {
 });
 after(() => app?.close());
 
-test('an export whose job could not be queued is still answered as queued, then run by the sweep', async () => {
+test('an export whose workers could not be woken is still answered as queued, then run by their next look at the queue', async () => {
   const member = await app.loginAs('member@acme.test');
   const queue = app.services.exportQueue as ExportQueue;
   const working = queue.enqueue;
   let refused = 0;
   queue.enqueue = async () => {
     refused++;
-    throw new Error('connection to the job queue lost');
+    throw new Error('connection to the workers lost');
   };
   let started: ExportSummary;
   try {

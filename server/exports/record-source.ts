@@ -13,6 +13,8 @@ export interface ReadOptions {
   query: ResolvedQuery;
   attributes: readonly AttributeSpec[];
   batchSize: number;
+  /** Aborting it ends the read: the Postgres stream's connection is closed, PGlite stops before its next page. */
+  signal?: AbortSignal;
   /** Called once, with the row count of the snapshot, before the first batch. */
   onTotal(total: number): Promise<void>;
   /** Called per batch, in order; the next batch is read only after it resolves. */
@@ -67,6 +69,8 @@ function clientOptions(max: number) {
   return {
     max,
     onnotice: () => {},
+    // Names the export's reads in pg_stat_activity (operators, and the connection-loss test).
+    connection: { application_name: 'crm-export-read' },
     types: {
       date: { to: 1082, from: [1082], serialize: (value: string) => value, parse: (value: string) => value },
       timestamptz: {
@@ -125,12 +129,16 @@ async function countInSnapshot(tx: postgres.TransactionSql, statement: ExportSta
  */
 function postgresStreamSource(database: Database, url: string): RecordSource {
   return {
-    async read({ object, query, attributes, batchSize, onTotal, onBatch }) {
+    async read({ object, query, attributes, batchSize, signal, onTotal, onBatch }) {
       const statement = exportStatement(database, object, query, attributes);
       const connections = pausableConnections(url);
       // `socket` is a postgres.js option its type declarations leave out.
       const options = { ...clientOptions(1), ...connections.clientOptions };
       const client = postgres(url, options);
+      // An export ended from outside (stalled, storage failed, shutdown) drops its connection at once:
+      // the transaction would otherwise stay open on a paused socket.
+      const onAbort = () => void client.end({ timeout: 0 }).catch(() => {});
+      signal?.addEventListener('abort', onAbort, { once: true });
       // The first failed batch, kept outside the transaction: after it the query is cancelled, and a
       // cancel that lands late (on the rollback, say) must not replace the error the caller gets.
       let failure: { error: unknown } | undefined;
@@ -175,6 +183,7 @@ function postgresStreamSource(database: Database, url: string): RecordSource {
       } catch (error) {
         throw failure ? failure.error : error;
       } finally {
+        signal?.removeEventListener('abort', onAbort);
         await client.end({ timeout: 5 });
       }
     },
@@ -184,10 +193,11 @@ function postgresStreamSource(database: Database, url: string): RecordSource {
 
 function keysetSource(database: Database): RecordSource {
   return {
-    async read({ query, attributes, batchSize, onTotal, onBatch }) {
+    async read({ query, attributes, batchSize, signal, onTotal, onBatch }) {
       await onTotal(await countRecords(database.db, query));
       let after: string | undefined;
       for (;;) {
+        signal?.throwIfAborted();
         const page = await selectRecordPage(database.db, query, {
           after,
           limit: batchSize,
