@@ -21,6 +21,11 @@ function rawRequest(url: string, request: string | Buffer): Promise<RawAnswer> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), '127.0.0.1');
+    // A request the server choked on gets no answer at all: fail instead of waiting forever.
+    socket.setTimeout(10_000, () => {
+      socket.destroy();
+      reject(new Error('no answer within 10 s'));
+    });
     const chunks: Buffer[] = [];
     const parse = (): RawAnswer | undefined => {
       const text = Buffer.concat(chunks).toString('utf8');
