@@ -256,7 +256,8 @@ describe('SMTP and webhook receivers down', () => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const jobs = await app.database.query<{ name: string; state: string }>(
-        `select name, state from pgboss.job where data ->> 'exportId' = $1 order by name`,
+        `select name, state from pgboss.job
+         where name in ('export-email', 'export-webhook') and data ->> 'exportId' = $1 order by name`,
         [started.id],
       );
       if (jobs.length === 2 && jobs.every((job) => job.state === 'retry')) break;
