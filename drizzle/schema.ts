@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   date,
@@ -235,6 +236,10 @@ export const exports = pgTable(
     attempts: integer('attempts').notNull().default(0),
     /** The X-Request-Id of the startExport call, so a failed export can be traced to its log lines. */
     requestId: text('request_id'),
+    /** The schedule this export is a run of (null for one-off exports). */
+    scheduleId: uuid('schedule_id').references((): AnyPgColumn => exportSchedules.id, {
+      onDelete: 'set null',
+    }),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
@@ -246,6 +251,50 @@ export const exports = pgTable(
     index('exports_workspace_created_idx').on(t.workspaceId, t.createdAt, t.id),
     index('exports_user_created_idx').on(t.userId, t.createdAt, t.id),
     index('exports_status_idx').on(t.status, t.expiresAt),
+    index('exports_schedule_created_idx').on(t.scheduleId, t.createdAt),
+  ],
+);
+
+/**
+ * Scheduled exports (server/schedules/): a saved startExport request, its rule, and the state of its
+ * runs. The `run_*` columns describe the run in progress: claimed by exactly one process (a row lock
+ * and a compare on next_run_at), its export, its attempt and the window of changes it covers.
+ */
+export const exportSchedules = pgTable(
+  'export_schedules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: workspaceRef(),
+    /** Null once the owner left the workspace: the schedule then stays paused, saying so. */
+    ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    name: text('name').notNull(),
+    request: jsonb('request').$type<Record<string, unknown>>().notNull(),
+    rule: jsonb('rule').$type<Record<string, unknown>>().notNull(),
+    mode: text('mode', { enum: ['all', 'changes'] }).notNull(),
+    changesSince: timestamp('changes_since', { withTimezone: true, mode: 'date' }),
+    notify: jsonb('notify').$type<Record<string, unknown>>().notNull(),
+    /** The users (workspace members) who are emailed each completed run and may see its export. */
+    recipientIds: uuid('recipient_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    status: text('status', { enum: ['active', 'paused'] })
+      .notNull()
+      .default('active'),
+    pausedReason: jsonb('paused_reason').$type<{ code: string; message: string; at: string }>(),
+    nextRunAt: timestamp('next_run_at', { withTimezone: true, mode: 'date' }),
+    /** Mode 'changes': the next run exports what changed from here on (the end of the last successful window). */
+    watermark: timestamp('watermark', { withTimezone: true, mode: 'date' }),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    runSlot: timestamp('run_slot', { withTimezone: true, mode: 'date' }),
+    runAttempt: integer('run_attempt').notNull().default(0),
+    runExportId: uuid('run_export_id'),
+    runClaimedAt: timestamp('run_claimed_at', { withTimezone: true, mode: 'date' }),
+    runWindow: jsonb('run_window').$type<{ since: string | null; until: string }>(),
+    retryAt: timestamp('retry_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('export_schedules_workspace_created_idx').on(t.workspaceId, t.createdAt),
+    index('export_schedules_due_idx').on(t.status, t.nextRunAt),
   ],
 );
 
@@ -260,4 +309,5 @@ export const schema = {
   activities,
   savedViews,
   exports,
+  exportSchedules,
 };
