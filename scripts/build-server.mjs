@@ -11,3 +11,10 @@ await bundleServerEntry({
   sourcemap: 'linked',
   bundlePackages: true,
 });
+// The export workers' thread on Postgres (server/exports/export-thread-host.ts starts it from here).
+await bundleServerEntry({
+  entry: 'server/export-thread.ts',
+  outfile: 'dist/export-thread.mjs',
+  sourcemap: 'linked',
+  bundlePackages: true,
+});

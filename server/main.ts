@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServices, openAppDatabase, startHttp } from './app';
 import { demoAccounts, demoPassword, seedDemo } from './db/seed-demo';
 import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
+import { startExportThread } from './exports/export-thread-host';
 import { createLogger } from './logger';
 
 /**
@@ -30,7 +33,13 @@ if (seeded.created.length) logger.info({ workspaces: seeded.created }, 'seeded d
 phases.seed_ms = phaseMs();
 const services = createServices(env, database, logger);
 // Web and export workers in one process; `npm run worker` adds worker-only processes on Postgres.
-const engine = await startExportEngine(services, { workers: true });
+// On Postgres the workers run in a worker thread, off the web's event loop (their CPU work held requests
+// up for seconds); the bundle dist/server.mjs has the thread's bundle beside it, `npm run dev` does not.
+// PGlite belongs to this thread, so there they run here, in batches small enough to keep requests moving.
+const threadEntry = new URL('./export-thread.mjs', import.meta.url);
+const exportsOffThread = database.kind === 'postgres' && existsSync(fileURLToPath(threadEntry));
+const engine = await startExportEngine(services, { workers: !exportsOffThread });
+const exportThread = exportsOffThread ? await startExportThread(threadEntry, logger) : undefined;
 phases.engine_ms = phaseMs();
 const app = await startHttp(services);
 phases.http_ms = phaseMs();
@@ -39,7 +48,14 @@ const bootMs = Math.round(performance.now() - bootStarted);
 // Module loading happened before bootStarted: performance.now() counts from the process's start.
 const processMs = Math.round(performance.now());
 logger.info(
-  { url: app.url, database: database.kind, boot_ms: bootMs, process_ms: processMs, ...phases },
+  {
+    url: app.url,
+    database: database.kind,
+    exports: exportsOffThread ? 'worker thread' : 'in process',
+    boot_ms: bootMs,
+    process_ms: processMs,
+    ...phases,
+  },
   'server started',
 );
 console.log(`\nCRM export API on http://localhost:${env.PORT} (${database.kind}, ready in ${bootMs} ms)`);
@@ -53,6 +69,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await app.stop();
+  await exportThread?.stop();
   await engine.stop();
   await database.close();
   process.exit(0);

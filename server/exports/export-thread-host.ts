@@ -1,0 +1,66 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+
+export interface ExportThread {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the export workers in a worker thread (`entry`: the bundle of server/export-thread.ts) and keeps
+ * it running: a thread that dies (out of memory, say) is replaced after a second, and the exports it
+ * held are taken over once their lease ends. Resolves once the thread's engine has started.
+ */
+export async function startExportThread(entry: URL, logger: Logger): Promise<ExportThread> {
+  let stopping = false;
+  let current: Worker | undefined;
+
+  const spawn = () =>
+    new Promise<void>((resolve, reject) => {
+      // The same heap budget as `npm run worker` (see scripts/build-worker.mjs for why).
+      const worker = new Worker(entry, { resourceLimits: { maxOldGenerationSizeMb: 192 } });
+      current = worker;
+      let ready = false;
+      worker.on('message', (message: unknown) => {
+        if (message === 'ready') {
+          ready = true;
+          resolve();
+        }
+      });
+      worker.on('error', (error) => {
+        logger.error({ err: error }, 'export thread failed');
+        if (!ready) reject(error);
+      });
+      worker.on('exit', (code) => {
+        if (current === worker) current = undefined;
+        if (stopping || !ready) return;
+        logger.error({ exit_code: code }, 'export thread exited; starting another');
+        setTimeout(() => {
+          if (!stopping)
+            spawn().catch((error: unknown) =>
+              logger.error({ err: error }, 'could not restart the export thread'),
+            );
+        }, 1000).unref();
+      });
+    });
+
+  await spawn();
+  return {
+    async stop() {
+      stopping = true;
+      const worker = current;
+      if (!worker) return;
+      const stopped = new Promise<void>((resolve) => {
+        worker.on('message', (message: unknown) => {
+          if (message === 'stopped') resolve();
+        });
+        worker.once('exit', () => resolve());
+      });
+      worker.postMessage('stop');
+      // Its engine waits for running exports to go back to the queue; do not wait forever.
+      const timeout = setTimeout(() => void worker.terminate(), 20_000);
+      await stopped;
+      clearTimeout(timeout);
+      await worker.terminate();
+    },
+  };
+}
