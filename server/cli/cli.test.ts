@@ -82,6 +82,20 @@ test("a PGlite directory is one process's: npm run api-key against one in use ex
   );
   assert.equal(exited.status, 0, exited.stderr);
   assert.equal(existsSync(`${pgliteDir}.lock`), false, 'exiting releases the lock');
+  // A process killed outright leaves its lock behind; the next one waits for it to turn stale, then opens.
+  const killed = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `import { openDatabase } from './server/db/database.ts'; await openDatabase({ pgliteDir: ${JSON.stringify(pgliteDir)} }); process.kill(process.pid, 'SIGKILL');`,
+    ],
+    { env, encoding: 'utf8', timeout: 120_000 },
+  );
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  assert.equal(existsSync(`${pgliteDir}.lock`), true, 'a killed process cannot clean up');
   const reopened = await openDatabase({ pgliteDir });
   await reopened.close();
 });
