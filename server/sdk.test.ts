@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { inferRouterOutputs } from '@trpc/server';
-// Imported by the package's own name, exactly as a TypeScript consumer would.
-import { type AppRouter, createClient, type ErrorCode, errorCatalog, structuredErrorOf } from 'crm-export';
+// The SDK's entry from source; scripts/test-sdk-package.mjs (npm run test:sdk) checks the packed package.
+import { createClient, type ErrorCode, errorCatalog, type RouterOutputs, structuredErrorOf } from './sdk';
 import { startTestApp, type TestApp } from './testing/test-app';
 
 let app: TestApp;
@@ -11,11 +10,11 @@ before(async () => {
 });
 after(() => app.close());
 
-test('a consumer imports the router type and a typed client by the package name, with an API key', async () => {
+test('a typed client with an API key: outputs typed, errors structured', async () => {
   const admin = await app.loginAs('admin@acme.test');
   const { key } = await admin.apiKeys.create.mutate({ name: 'sdk', scopes: ['records:read'] });
   const crm = createClient({ url: app.url, apiKey: key });
-  const me: inferRouterOutputs<AppRouter>['auth']['me'] = await crm.auth.me.query();
+  const me: RouterOutputs['auth']['me'] = await crm.auth.me.query();
   assert.equal(me.workspace.slug, 'acme');
   assert.deepEqual(me.scopes, ['records:read']);
 

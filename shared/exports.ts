@@ -97,6 +97,8 @@ export const ExportSummary = z.object({
   requestId: z.string().nullable(),
   /** Where a queued export stands in the line of every queued export (1 starts next); null unless queued. */
   queuePosition: z.number().int().positive().nullable(),
+  /** The schedule this export is a run of (exportSchedules); null for a one-off export. */
+  scheduleId: z.string().nullable(),
 });
 export type ExportSummary = z.infer<typeof ExportSummary>;
 
