@@ -38,6 +38,10 @@ export const envSchema = z.object({
   EXPORT_STALL_SECONDS: positiveInt.default(300),
   /** Sleeps this long after every batch: for demos of progress and cancel, and the worker-crash test. */
   EXPORT_THROTTLE_MS: z.coerce.number().int().min(0).default(0),
+  EXPORT_SCHEDULE_POLL_SECONDS: positiveInt.default(5),
+  EXPORT_SCHEDULE_ATTEMPTS: positiveInt.max(10).default(3),
+  EXPORT_SCHEDULE_RETRY_SECONDS: positiveInt.default(60),
+  EXPORT_SCHEDULE_PAUSE_AFTER: positiveInt.default(3),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().min(3).default('CRM Exports <exports@crm.local>'),
   WEBHOOK_SECRET: z.string().min(16).optional(),
@@ -94,6 +98,18 @@ export const envDocs: Record<EnvVariable, { meaning: string; shownDefault?: stri
     meaning: 'a running export whose processed rows have not moved this long is failed (`EXPORT_STALLED`)',
   },
   EXPORT_THROTTLE_MS: { meaning: 'pause after every batch (demos of progress and cancel; tests)' },
+  EXPORT_SCHEDULE_POLL_SECONDS: {
+    meaning: 'how often each process looks for due scheduled exports (each due run starts exactly once)',
+  },
+  EXPORT_SCHEDULE_ATTEMPTS: {
+    meaning: 'exports one scheduled run starts before it counts as failed (the owner is then told)',
+  },
+  EXPORT_SCHEDULE_RETRY_SECONDS: {
+    meaning: 'wait before retrying a failed scheduled run; ×4 after each further failure',
+  },
+  EXPORT_SCHEDULE_PAUSE_AFTER: {
+    meaning: 'failed runs in a row after which a schedule pauses itself and says so',
+  },
   SMTP_URL: {
     meaning: '`smtp://…`; unset → messages are written as `.eml` files under `$DATA_DIR/outbox`',
     shownDefault: '—',

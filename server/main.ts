@@ -6,6 +6,7 @@ import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
 import { startExportThread } from './exports/export-thread-host';
 import { createLogger } from './logger';
+import { startExportScheduler } from './schedules/scheduler';
 
 /**
  * `npm start` runs this as the bundle dist/server.mjs (scripts/build-if-stale.mjs builds it and the client
@@ -40,6 +41,8 @@ const threadEntry = new URL('./export-thread.mjs', import.meta.url);
 const exportsOffThread = database.kind === 'postgres' && existsSync(fileURLToPath(threadEntry));
 const engine = await startExportEngine(services, { workers: !exportsOffThread });
 const exportThread = exportsOffThread ? await startExportThread(threadEntry, logger) : undefined;
+// Scheduled exports start their runs from here (and from every `npm run worker`): each due run exactly once.
+const scheduler = startExportScheduler(services);
 phases.engine_ms = phaseMs();
 const app = await startHttp(services);
 phases.http_ms = phaseMs();
@@ -69,6 +72,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await app.stop();
+  await scheduler.stop();
   await exportThread?.stop();
   await engine.stop();
   await database.close();

@@ -9,6 +9,7 @@ import {
   startExport,
 } from './exports/export-procedures';
 import { assertableRecordsRouter, recordsRouter } from './records/records-router';
+import { exportSchedulesRouter } from './schedules/schedules-router';
 import { router } from './trpc';
 import { viewsRouter } from './views/views-router';
 
@@ -26,6 +27,7 @@ export const appRouter = router({
   cancelExport,
   listExports,
   exportSettings,
+  exportSchedules: exportSchedulesRouter,
 });
 
 export type AppRouter = typeof appRouter;

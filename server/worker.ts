@@ -2,6 +2,7 @@ import { createServices, openAppDatabase } from './app';
 import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
 import { createLogger } from './logger';
+import { startExportScheduler } from './schedules/scheduler';
 
 /**
  * `npm run worker`: export workers only, no HTTP. Run as many as you like against one Postgres
@@ -15,6 +16,7 @@ if (!env.DATABASE_URL)
 const database = await openAppDatabase(env);
 const services = createServices(env, database, logger);
 const engine = await startExportEngine(services, { workers: true });
+const scheduler = startExportScheduler(services);
 logger.info({ database: database.kind, pid: process.pid }, 'export worker started');
 
 let stopping = false;
@@ -22,6 +24,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'worker shutting down');
+  await scheduler.stop();
   await engine.stop();
   await database.close();
   process.exit(0);

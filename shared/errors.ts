@@ -112,6 +112,18 @@ export const errorCatalog = {
     remedy: 'Poll `exportStatus` until `status` is `completed`, then ask for the download again.',
     example: { message: 'Export is still running', details: { status: 'running', percent: 42 } },
   },
+  SCHEDULE_RUN_IN_PROGRESS: {
+    status: 409,
+    type: 'invalid_request_error',
+    trpcCode: 'CONFLICT',
+    summary:
+      'A run of this scheduled export is already in progress (or waiting to be retried), so `runNow` does not start another.',
+    remedy: 'Follow `currentRun.exportId` with `exportStatus`, and run it again once it has finished.',
+    example: {
+      message: 'This schedule is already running',
+      details: { schedule_id: '0b9e7c1e-6f4a-4d8e-9a51-3f1c2d7e8a90', export_id: null, retry_at: null },
+    },
+  },
   EXPORT_EXPIRED: {
     status: 410,
     type: 'invalid_request_error',

@@ -1,6 +1,6 @@
-import { and, desc, eq, ilike, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { exports, users } from '../../drizzle/schema';
+import { exportSchedules, exports, users } from '../../drizzle/schema';
 import {
   type ExportSummary,
   type ListExportsInput,
@@ -27,18 +27,27 @@ import { fileTypeOf } from './writers';
 
 type Services = Pick<AppServices, 'database' | 'env' | 'exportQueue' | 'logger'>;
 
+/** The export is a run of a schedule that emails `userId` each completed run. */
+function scheduleRecipientOf(userId: string): SQL {
+  return sql`${exports.scheduleId} in (select ${exportSchedules.id} from ${exportSchedules} where ${userId}::uuid = any(${exportSchedules.recipientIds}))`;
+}
+
 function scopeOf(identity: Identity) {
   return { workspaceId: identity.workspace.id, userId: identity.user.id, role: identity.user.role };
 }
 
 /**
- * The exports a caller may see: their own, or the whole workspace's for an admin. Anything else,
- * including another workspace's id, is NOT_FOUND, never FORBIDDEN, so ids cannot be probed.
+ * The exports a caller may see: their own, the runs of schedules that send them their files, or the
+ * whole workspace's for an admin. Anything else, including another workspace's id, is NOT_FOUND, never
+ * FORBIDDEN, so ids cannot be probed.
  */
 function visibleTo(identity: Identity): SQL | undefined {
   return identity.user.role === 'admin'
     ? eq(exports.workspaceId, identity.workspace.id)
-    : and(eq(exports.workspaceId, identity.workspace.id), eq(exports.userId, identity.user.id));
+    : and(
+        eq(exports.workspaceId, identity.workspace.id),
+        or(eq(exports.userId, identity.user.id), scheduleRecipientOf(identity.user.id)),
+      );
 }
 
 export async function findVisibleExport(
@@ -85,8 +94,11 @@ export async function startExport(
   services: Services,
   identity: Identity,
   input: StartExportRequest,
-  /** `requestId`: the id of the call (X-Request-Id), stored so a failed export can be traced in the logs. */
-  call: { requestId?: string } = {},
+  /**
+   * `requestId`: the id of the call (X-Request-Id), stored so a failed export can be traced in the logs.
+   * `scheduleId`: the schedule whose run this is (server/schedules/).
+   */
+  call: { requestId?: string; scheduleId?: string } = {},
 ): Promise<ExportSummary> {
   const request = StartExportInput.parse(input);
   if (request.idempotencyKey) {
@@ -126,6 +138,7 @@ export async function startExport(
       idempotencyKey: request.idempotencyKey ?? null,
       totalRows,
       requestId: call.requestId ?? null,
+      scheduleId: call.scheduleId ?? null,
     })
     .onConflictDoNothing()
     .returning({ id: exports.id });

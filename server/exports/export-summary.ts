@@ -72,5 +72,6 @@ export function toExportSummary(
       : null,
     requestId: row.requestId,
     queuePosition: row.status === 'queued' ? queuePosition : null,
+    scheduleId: row.scheduleId,
   };
 }
