@@ -99,15 +99,23 @@ describe('webhook delivery: the answer is read only so far', () => {
     }
   });
 
-  test('a receiver that never answers: the attempt is given up after its timeout', async () => {
-    const hook = await receiver(() => {});
+  test('a receiver that never answers, or never finishes a short answer: the attempt is given up after its timeout', async () => {
+    const silent = await receiver(() => {});
+    const trickling = await receiver((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'Content-Type': 'text/plain' });
+      response.write('still thinking…'); // and never more, nor the end
+    });
     try {
-      await assert.rejects(
-        deliver(hook.url, { allowPrivateNetworks: true, timeoutMs: 300 }),
-        /did not answer within 300 ms/,
-      );
+      for (const hook of [silent, trickling]) {
+        await assert.rejects(
+          deliver(hook.url, { allowPrivateNetworks: true, timeoutMs: 300 }),
+          /did not answer within 300 ms/,
+        );
+      }
     } finally {
-      await hook.close();
+      await silent.close();
+      await trickling.close();
     }
   });
 });

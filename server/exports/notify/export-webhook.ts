@@ -138,8 +138,13 @@ export async function deliverWebhook(
           'X-CRM-Event': event,
         },
       });
+      let answering: http.IncomingMessage | undefined;
+      // Covers the whole attempt: connecting, sending, and an answer whose body trickles without end.
       const timer = setTimeout(() => {
-        request.destroy(new Error(`webhook ${target.origin} did not answer within ${timeoutMs} ms`));
+        const error = new Error(`webhook ${target.origin} did not answer within ${timeoutMs} ms`);
+        finish(() => reject(error));
+        answering?.destroy();
+        request.destroy();
       }, timeoutMs);
       let settled = false;
       const finish = (outcome: () => void) => {
@@ -150,6 +155,7 @@ export async function deliverWebhook(
       };
       request.on('error', (error) => finish(() => reject(error)));
       request.on('response', (response) => {
+        answering = response;
         const chunks: Buffer[] = [];
         let received = 0;
         const done = () => {
