@@ -13,6 +13,7 @@ import { apiDocsRoutes } from './openapi/docs-routes';
 import { createRateLimits } from './rate-limits';
 import { restExportRoutes } from './rest/exports-routes';
 import { appRouter } from './router';
+import { scheduleRestRoutes } from './schedules/schedules-rest';
 
 export interface RunningApp {
   services: AppServices;
@@ -55,7 +56,13 @@ export async function startHttp(
   const server = createHttpServer({
     services,
     router: options.router ?? appRouter,
-    apiRoutes: [...exportApiRoutes, ...restExportRoutes, ...apiDocsRoutes, ...(options.apiRoutes ?? [])],
+    apiRoutes: [
+      ...exportApiRoutes,
+      ...restExportRoutes,
+      ...scheduleRestRoutes,
+      ...apiDocsRoutes,
+      ...(options.apiRoutes ?? []),
+    ],
   });
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? services.env.PORT, '127.0.0.1', resolve),

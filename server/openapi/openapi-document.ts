@@ -11,19 +11,25 @@ import * as authSchemas from '../../shared/auth';
 import * as exportSchemas from '../../shared/exports';
 import * as noInputSchemas from '../../shared/no-input';
 import * as recordSchemas from '../../shared/records';
+import * as scheduleSchemas from '../../shared/schedules';
 import * as viewSchemas from '../../shared/views';
 import { sessionCookieName } from '../auth/identity';
 import { appRouter } from '../router';
+import { scheduleRestPaths } from '../schedules/schedules-rest';
 import { authedProcedure } from '../trpc';
 import { authenticated, errorComponents, errorResponses, type JsonObject, ref } from './openapi-parts';
 import { restPaths } from './rest-paths';
 
 /** The shared modules' exported names, so a component is called what the code calls its schema. */
 const schemaNames = new Map<z.ZodType, string>();
-for (const module of [exportSchemas, recordSchemas, viewSchemas, authSchemas, noInputSchemas] as Record<
-  string,
-  unknown
->[])
+for (const module of [
+  exportSchemas,
+  recordSchemas,
+  viewSchemas,
+  authSchemas,
+  noInputSchemas,
+  scheduleSchemas,
+] as Record<string, unknown>[])
   for (const [name, value] of Object.entries(module))
     if (value instanceof z.ZodType && !schemaNames.has(value)) schemaNames.set(value, name);
 
@@ -166,9 +172,13 @@ export function buildOpenApiDocument(): JsonObject {
     servers: [{ url: '/', description: 'This server' }],
     tags: [
       { name: 'REST: exports', description: 'Start, follow, list, cancel and download export jobs.' },
+      {
+        name: 'REST: export schedules',
+        description: 'Exports that run daily, weekly, monthly or on a cron expression.',
+      },
       { name: 'health', description: 'Liveness and database reachability.' },
     ],
-    paths: { ...restPaths(), ...paths },
+    paths: { ...restPaths(), ...scheduleRestPaths(), ...paths },
     components: {
       securitySchemes: {
         bearerAuth: {
