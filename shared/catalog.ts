@@ -434,3 +434,86 @@ export function referenceAttributes(target: ReferenceTarget): readonly Attribute
 export function exportableAttributes(object: ObjectSlug): readonly AttributeSpec[] {
   return objectSpec(object).attributes.filter((attribute) => attribute.exportable);
 }
+
+/**
+ * How a select option reads where the app shows it ("status_change" → "Status change"). Files carry
+ * these labels unless an export asks for raw values (`options.values: 'raw'`).
+ */
+export function optionLabel(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1).replace(/_/g, ' ');
+}
+
+/**
+ * An attribute of a linked record reached through one reference attribute: `company.domain`,
+ * `person.email`, `actor.name`, or `company.id` (the link itself, by id). Its `slug` is the path, so a
+ * record carries the value under `record['company.domain']` and code that walks attributes by slug (the
+ * select list, the record reader, the writers) takes it like any other.
+ */
+export interface PathAttributeSpec extends AttributeSpec {
+  /** The reference attribute of the object the path goes through (`company`). */
+  via: AttributeSpec & { reference: ReferenceTarget };
+  /** The attribute reached on the linked record (`domain`), or `id`. */
+  leaf: string;
+}
+
+const linkedIdAttribute: AttributeSpec = {
+  slug: 'id',
+  label: 'ID',
+  type: 'text',
+  filterable: false,
+  sortable: false,
+  exportable: true,
+};
+
+/**
+ * The attributes of a linked record an export may carry through `via`: its id, then its exportable
+ * attributes other than references (a path goes through one reference only, as in filters).
+ */
+export function linkedAttributes(via: AttributeSpec): PathAttributeSpec[] {
+  const target = via.reference;
+  if (via.type !== 'reference' || !target || !via.exportable) return [];
+  const reference = { ...via, reference: target };
+  const leaves = [
+    linkedIdAttribute,
+    ...referenceAttributes(target).filter(
+      (attribute) => attribute.exportable && attribute.type !== 'reference',
+    ),
+  ];
+  return leaves.map((leaf) => ({
+    ...leaf,
+    slug: `${via.slug}.${leaf.slug}`,
+    label: `${via.label} › ${leaf.label}`,
+    filterable: false,
+    sortable: false,
+    via: reference,
+    leaf: leaf.slug,
+  }));
+}
+
+export function isPathAttribute(attribute: AttributeSpec): attribute is PathAttributeSpec {
+  return 'via' in attribute && typeof (attribute as PathAttributeSpec).via === 'object';
+}
+
+/** An export column by slug or path (`email`, `company.domain`); undefined when the catalog has none. */
+export function findExportColumn(object: ObjectSlug, slug: string): AttributeSpec | undefined {
+  const dot = slug.indexOf('.');
+  if (dot < 0) {
+    const attribute = findAttribute(object, slug);
+    return attribute?.exportable ? attribute : undefined;
+  }
+  const via = findAttribute(object, slug.slice(0, dot));
+  return via ? linkedAttributes(via).find((attribute) => attribute.slug === slug) : undefined;
+}
+
+/** Every column an export of `object` may have: its own exportable attributes, then each link's, grouped. */
+export function exportColumnGroups(
+  object: ObjectSlug,
+): { via?: AttributeSpec; attributes: readonly AttributeSpec[] }[] {
+  const own = exportableAttributes(object);
+  return [
+    { attributes: own },
+    ...own
+      .filter((attribute) => attribute.type === 'reference')
+      .map((via) => ({ via, attributes: linkedAttributes(via) })),
+  ];
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { objectSlugs } from './catalog';
+import { datePresets } from './date-presets';
 import { FilterInput, RecordId, SortInput } from './records';
 import { text } from './text';
 
@@ -21,6 +22,9 @@ export const formatLabels: Record<ExportFormat, string> = {
   pdf: 'PDF',
 };
 
+/** The most rows one export may name by id (`ids`: rows selected on a record page). */
+export const maxSelectedIds = 10_000;
+
 const isoDateOrTimestamp = z
   .string()
   .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO-8601 date or timestamp');
@@ -30,10 +34,16 @@ export const DateRangeInput = z
     attribute: text().min(1).max(200),
     from: isoDateOrTimestamp.optional(),
     to: isoDateOrTimestamp.optional(),
+    /** A relative range, kept as such and resolved when the export runs, in its time zone. */
+    preset: z.enum(datePresets).optional(),
   })
   .refine((range) => !range.from || !range.to || Date.parse(range.from) <= Date.parse(range.to), {
     message: '`from` must not be after `to`',
     path: ['to'],
+  })
+  .refine((range) => !range.preset || (!range.from && !range.to), {
+    message: 'a `preset` range takes no `from` or `to`',
+    path: ['preset'],
   });
 export type DateRangeInput = z.infer<typeof DateRangeInput>;
 
@@ -53,6 +63,14 @@ export const ExportOptions = z.strictObject({
       }
     }, 'must be an IANA time zone such as UTC or Europe/Paris'),
   jsonLines: z.boolean().default(false),
+  /** Select options as the app shows them ("Lead"), or as stored ("lead") for programs. */
+  values: z.enum(['labels', 'raw']).default('labels'),
+  /**
+   * Timestamps in CSV and JSON: ISO-8601 with the zone's offset (`2026-11-19T23:19:07.000+01:00`), or the
+   * form spreadsheets read as a date (`2026-11-19 23:19:07`, wall clock of `timezone`). XLSX cells are
+   * dates either way.
+   */
+  dateFormat: z.enum(['iso', 'spreadsheet']).default('iso'),
 });
 export type ExportOptions = z.infer<typeof ExportOptions>;
 
@@ -63,6 +81,8 @@ export const StartExportInput = z.strictObject({
   filter: FilterInput.optional(),
   dateRange: DateRangeInput.optional(),
   columns: z.array(text().max(200)).min(1).max(60).optional(),
+  /** Only these records (rows selected on a record page), AND-ed with the rest; in `sort`'s order. */
+  ids: z.array(RecordId).min(1).max(maxSelectedIds).optional(),
   sort: SortInput.optional(),
   options: ExportOptions.partial().optional(),
   notify: z

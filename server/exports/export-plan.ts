@@ -1,6 +1,13 @@
 import type { z } from 'zod';
 import type { Role } from '../../shared/auth';
-import { type AttributeSpec, findAttribute, type ObjectSlug, objectSpec } from '../../shared/catalog';
+import {
+  type AttributeSpec,
+  findAttribute,
+  findExportColumn,
+  type ObjectSlug,
+  objectSpec,
+} from '../../shared/catalog';
+import { datePresetLabels, resolveDatePreset } from '../../shared/date-presets';
 import {
   ExportOptions,
   type ExportOptions as ExportOptionsType,
@@ -10,7 +17,7 @@ import type { Db } from '../db/database';
 import { ApiError } from '../errors/api-error';
 import { resolveRecordQuery } from '../records/record-query';
 import type { ExportColumn } from './writers';
-import { zoneOffsetMinutes } from './writers/cell-values';
+import { exportColumnOf, zoneOffsetMinutes } from './writers/cell-values';
 
 export type ExportRequest = z.output<typeof StartExportInput>;
 export type ResolvedQuery = Awaited<ReturnType<typeof resolveRecordQuery>>;
@@ -31,17 +38,22 @@ export interface ExportPlan {
   summary: string[];
 }
 
-/** Each chosen column must be an exportable catalog attribute of the object; else VALIDATION_ERROR. */
+/**
+ * Each chosen column must be an exportable catalog attribute of the object, or a path to one of a linked
+ * record (`company.domain`, `company.id`); else VALIDATION_ERROR naming it.
+ */
 function chosenAttributes(object: ObjectSlug, slugs: readonly string[], field: string): AttributeSpec[] {
   const issues: { path: string; message: string }[] = [];
   const attributes: AttributeSpec[] = [];
   const seen = new Set<string>();
   slugs.forEach((slug, index) => {
-    const attribute = findAttribute(object, slug);
-    if (!attribute?.exportable)
+    const attribute = findExportColumn(object, slug);
+    if (!attribute)
       issues.push({
         path: `${field}.${index}`,
-        message: `'${slug}' is not an exportable attribute of ${object}`,
+        message: slug.includes('.')
+          ? `'${slug}' is not an exportable attribute of a record linked to ${object}`
+          : `'${slug}' is not an exportable attribute of ${object}`,
       });
     else if (seen.has(slug)) issues.push({ path: `${field}.${index}`, message: `'${slug}' is listed twice` });
     else {
@@ -75,8 +87,9 @@ function nextDay(day: string): string {
 export function dateRangeFilter(
   object: ObjectSlug,
   request: ExportRequest,
+  now: Date = new Date(),
 ): Record<string, unknown> | undefined {
-  const range = request.dateRange;
+  const range = absoluteRange(request, now);
   if (!range || (!range.from && !range.to)) return undefined;
   const attribute = findAttribute(object, range.attribute);
   if (!attribute || (attribute.type !== 'date' && attribute.type !== 'timestamp') || !attribute.filterable) {
@@ -99,11 +112,20 @@ export function dateRangeFilter(
   return { [range.attribute]: { ...(from ? { $gte: from } : {}), ...upTo } };
 }
 
-function describeRange(request: ExportRequest, zone: string): string | undefined {
+/** The date range with a preset resolved to the calendar days it means at `now`, in the export's zone. */
+function absoluteRange(request: ExportRequest, now: Date): ExportRequest['dateRange'] {
   const range = request.dateRange;
+  if (!range?.preset) return range;
+  const days = resolveDatePreset(range.preset, request.options?.timezone ?? 'UTC', now);
+  return { attribute: range.attribute, ...days };
+}
+
+function describeRange(request: ExportRequest, zone: string, now: Date): string | undefined {
+  const range = absoluteRange(request, now);
   if (!range || (!range.from && !range.to)) return undefined;
   const label = findAttribute(request.object, range.attribute)?.label ?? range.attribute;
-  return `${label}: ${range.from ?? '…'} → ${range.to ?? '…'} (${zone})`;
+  const preset = request.dateRange?.preset ? `${datePresetLabels[request.dateRange.preset]}, ` : '';
+  return `${label}: ${preset}${range.from ?? '…'} → ${range.to ?? '…'} (${zone})`;
 }
 
 /**
@@ -119,13 +141,15 @@ export async function planExport(
 ): Promise<ExportPlan> {
   const object = request.object;
   const extraFilters: Record<string, unknown>[] = [];
-  const range = dateRangeFilter(object, request);
+  // A relative range ("last 7 days") means the days around the moment the export starts.
+  const now = snapshot?.createdBefore ?? new Date();
+  const range = dateRangeFilter(object, request, now);
   if (range) extraFilters.push(range);
   // Keyset paging cannot see a snapshot, so rows created after the export started are left out explicitly.
   if (snapshot) extraFilters.push({ created_at: { $lte: snapshot.createdBefore.toISOString() } });
   if (request.columns) chosenAttributes(object, request.columns, 'columns');
   const queryScope = { workspaceId: scope.workspaceId, userId: scope.userId, role: scope.role };
-  const queryInput = { filter: request.filter, viewId: request.viewId, sort: request.sort };
+  const queryInput = { filter: request.filter, viewId: request.viewId, sort: request.sort, ids: request.ids };
   const query = await resolveRecordQuery(db, queryScope, object, { ...queryInput, extraFilters });
   // The summary a reader sees (PDF page 1) leaves out the snapshot bound, which is an implementation detail.
   const described =
@@ -146,18 +170,15 @@ export async function planExport(
   const summary = [
     query.view ? `View: ${query.view.name}` : undefined,
     `Filter: ${described.summary || 'none'}`,
-    describeRange(request, options.timezone) ?? 'Date range: all dates',
+    request.ids ? `Selected rows: ${request.ids.length}` : undefined,
+    describeRange(request, options.timezone, now) ?? 'Date range: all dates',
     `Sorted by: ${query.orderBy.map((key) => `${findAttribute(object, key.attribute)?.label ?? key.attribute} (${key.direction})`).join(', ')}`,
   ].filter((line): line is string => Boolean(line));
   return {
     object,
     query,
     attributes,
-    columns: attributes.map((attribute) => ({
-      slug: attribute.slug,
-      label: attribute.label,
-      type: attribute.type,
-    })),
+    columns: attributes.map(exportColumnOf),
     options,
     title: spec.plural,
     summary,

@@ -1,5 +1,5 @@
 import { getTableName, type SQL, sql } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { alias, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import { activities, companies, conversations, people, users } from '../../drizzle/schema';
 import type { AttributeSlug, ObjectSlug, ReferenceTarget } from '../../shared/catalog';
 
@@ -81,46 +81,60 @@ export function referenceTargetColumn(target: ReferenceTarget, slug: string): Pg
   return attributeColumn(target, slug);
 }
 
+/** The alias a linked record is joined under: `link_company` (never a table's own name). */
+export function linkAlias(via: string): string {
+  return `link_${via}`;
+}
+
+/** A column of a joined linked record: `"link_company"."domain"`. */
+export function linkedColumn(alias: string, column: PgColumn): SQL {
+  return sql`${sql.identifier(alias)}.${sql.identifier(column.name)}`;
+}
+
 /**
- * How a record of each kind is named where another record links to it. The link is followed only inside
- * the referencing row's workspace, so even a bad write could never show another workspace's names.
+ * The LEFT JOIN that reads the record a reference attribute links to (its name, or the attributes of an
+ * export's path columns such as `company.domain`): one join per reference in the query, never a query
+ * per row. The link is followed only inside the referencing row's workspace, so even a bad write could
+ * never show another workspace's data.
  */
-export function displayNameOf(
+export function linkJoin(
+  object: ObjectSlug,
+  via: string,
   target: ReferenceTarget,
-  referencingId: PgColumn,
-  referencingWorkspaceId: PgColumn,
-): SQL<string | null> {
-  const id = qualified(referencingId);
-  const workspaceId = qualified(referencingWorkspaceId);
+): { table: PgTable; on: SQL } {
+  const referencing = attributeColumn(object, via);
+  if (!referencing) throw new Error(`${object}.${via} has no column`);
+  const { table, id, workspaceId } = referenceTargets[target];
+  const name = linkAlias(via);
+  return {
+    table: alias(table, name),
+    on: sql`${linkedColumn(name, id)} = ${qualified(referencing)} and ${linkedColumn(name, workspaceId)} = ${qualified(objectTable(object).workspaceId)}`,
+  };
+}
+
+/** How a record of each kind is named where another record links to it, read from its join. */
+export function displayNameOf(target: ReferenceTarget, alias: string): SQL<string | null> {
+  const column = (of: PgColumn) => linkedColumn(alias, of);
   switch (target) {
     case 'people':
       return sql<
         string | null
-      >`(select coalesce(nullif(trim(concat_ws(' ', p.first_name, p.last_name)), ''), p.email) from people p where p.id = ${id} and p.workspace_id = ${workspaceId})`;
+      >`coalesce(nullif(trim(concat_ws(' ', ${column(people.firstName)}, ${column(people.lastName)})), ''), ${column(people.email)})`;
     case 'companies':
-      return sql<
-        string | null
-      >`(select c.name from companies c where c.id = ${id} and c.workspace_id = ${workspaceId})`;
+      return sql<string | null>`${column(companies.name)}`;
     case 'conversations':
-      return sql<
-        string | null
-      >`(select v.subject from conversations v where v.id = ${id} and v.workspace_id = ${workspaceId})`;
+      return sql<string | null>`${column(conversations.subject)}`;
     case 'activities':
-      return sql<
-        string | null
-      >`(select a.subject from activities a where a.id = ${id} and a.workspace_id = ${workspaceId})`;
+      return sql<string | null>`${column(activities.subject)}`;
     case 'users':
-      return sql<
-        string | null
-      >`(select u.name from users u where u.id = ${id} and u.workspace_id = ${workspaceId})`;
+      return sql<string | null>`${column(users.name)}`;
   }
 }
 
 /**
- * `"people"."workspace_id"`. Drizzle prints a select list's columns bare, and inside the subqueries above
- * a bare `"workspace_id"` names the subquery's own table: the workspace check would compare a row with
- * itself.
+ * `"people"."workspace_id"`. Drizzle prints a single table's columns bare, and a bare `"workspace_id"`
+ * beside joined tables that have one too would be ambiguous.
  */
-function qualified(column: PgColumn): SQL {
+export function qualified(column: PgColumn): SQL {
   return sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`;
 }

@@ -4,7 +4,7 @@ import type { CrmRecord } from '../../shared/records';
 import type { Db } from '../db/database';
 import { ApiError } from '../errors/api-error';
 import { objectTable } from './attributes';
-import { recordSelection, toRecord } from './record-shape';
+import { recordSelection, toRecord, withRecordJoins } from './record-shape';
 
 /** One record of the workspace by id; another workspace's id is NOT_FOUND, exactly like a missing one. */
 export async function getRecord(
@@ -14,10 +14,10 @@ export async function getRecord(
   id: string,
 ): Promise<CrmRecord> {
   const table = objectTable(object);
-  const [row] = await db
-    .select(recordSelection(object))
-    .from(table)
-    .where(and(eq(table.workspaceId, workspaceId), eq(table.id, id)));
+  const [row] = await withRecordJoins(
+    db.select(recordSelection(object)).from(table).$dynamic(),
+    object,
+  ).where(and(eq(table.workspaceId, workspaceId), eq(table.id, id)));
   if (!row) throw new ApiError('NOT_FOUND', `No ${object} record with id '${id}'`, { object, id });
   return toRecord(object, row);
 }

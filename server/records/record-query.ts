@@ -8,8 +8,14 @@
  *   let page = await selectRecordPage(db, resolved, { limit: 1000 });
  *   while (page.nextCursor) page = await selectRecordPage(db, resolved, { after: page.nextCursor, limit: 1000 });
  */
-import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
-import { type AttributeSpec, findAttribute, type ObjectSlug, objectSpec } from '../../shared/catalog';
+import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import {
+  type AttributeSpec,
+  findAttribute,
+  findExportColumn,
+  type ObjectSlug,
+  objectSpec,
+} from '../../shared/catalog';
 import { andFilterNodes, andFilters, describeFilter, type FilterNode } from '../../shared/filters';
 import type { CrmRecord, SortInput } from '../../shared/records';
 import type { Db } from '../db/database';
@@ -28,7 +34,7 @@ import {
 } from './cursor';
 import { compileFilter } from './filters/compile-filter';
 import { parseFilter } from './filters/parse-filter';
-import { recordSelection, toRecord } from './record-shape';
+import { recordSelection, toRecord, withRecordJoins } from './record-shape';
 
 export type { WorkspaceScope as RecordQueryScope } from '../views/view-access';
 export type { CursorValues, SortKey } from './cursor';
@@ -42,6 +48,8 @@ export interface RecordQueryInput {
   sort?: SortInput;
   /** More filters AND-ed in (the export's date range, say); each is validated like `filter`. */
   extraFilters?: unknown[];
+  /** Only these records (rows selected on a record page), AND-ed with the filters. */
+  ids?: readonly string[];
 }
 
 /** The view a query was resolved through, as stored. */
@@ -132,6 +140,7 @@ export async function resolveRecordQuery(
   const where = and(
     eq(table.workspaceId, scope.workspaceId),
     compileFilter(object, filterNode, scope.workspaceId),
+    input.ids ? inArray(table.id, [...input.ids]) : undefined,
   ) as SQL;
 
   const spec = objectSpec(object);
@@ -170,7 +179,7 @@ export function selectedAttributes(
   if (!attributes) return objectSpec(object).attributes;
   return attributes.map((attribute, index) => {
     if (typeof attribute !== 'string') return attribute;
-    const spec = findAttribute(object, attribute);
+    const spec = findAttribute(object, attribute) ?? findExportColumn(object, attribute);
     if (!spec) {
       const message = `Unknown attribute '${attribute}' for ${object}`;
       throw new ApiError('VALIDATION_ERROR', message, {
@@ -218,9 +227,8 @@ export function buildRecordSelect(db: Db, resolved: ResolvedRecordQuery, options
         : checkCursorValues(resolved.orderKeys, options.after);
     where = and(where, keysetCondition(resolved.orderKeys, values)) as SQL;
   }
-  const query = db
-    .select(selection)
-    .from(table)
+  const attributes = selectedAttributes(resolved.object, options.attributes);
+  const query = withRecordJoins(db.select(selection).from(table).$dynamic(), resolved.object, attributes)
     .where(where)
     .orderBy(
       ...resolved.orderKeys.map((key) => (key.direction === 'asc' ? asc(key.column) : desc(key.column))),

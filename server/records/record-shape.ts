@@ -1,16 +1,50 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
-import { type AttributeSpec, type AttributeType, type ObjectSlug, objectSpec } from '../../shared/catalog';
+import type { PgColumn, PgSelect } from 'drizzle-orm/pg-core';
+import {
+  type AttributeSpec,
+  type AttributeType,
+  isPathAttribute,
+  type ObjectSlug,
+  objectSpec,
+  type ReferenceTarget,
+} from '../../shared/catalog';
 import type { CrmRecord, RecordValue } from '../../shared/records';
-import { attributeColumn, displayNameOf, objectTable } from './attributes';
+import {
+  attributeColumn,
+  displayNameOf,
+  linkAlias,
+  linkedColumn,
+  linkJoin,
+  objectTable,
+  referenceTargetColumn,
+  referenceTargets,
+} from './attributes';
 import { isCanonicalIsoInstant } from './iso-instant';
 
 const referenceNameSuffix = '__name';
 
+/** The column an attribute reads: the object's own, or a linked record's through its join. */
+function sourceColumn(
+  object: ObjectSlug,
+  attribute: AttributeSpec,
+): { column: PgColumn; value: SQL } | undefined {
+  if (isPathAttribute(attribute)) {
+    const { reference } = attribute.via;
+    const column =
+      attribute.leaf === 'id'
+        ? referenceTargets[reference].id
+        : referenceTargetColumn(reference, attribute.leaf);
+    return column && { column, value: linkedColumn(linkAlias(attribute.via.slug), column) };
+  }
+  const column = attributeColumn(object, attribute.slug);
+  return column && { column, value: sql`${column}` };
+}
+
 /**
- * The select list of a record: every attribute by slug; a reference adds its display name beside its id.
- * Each field is aliased to its key, so the rows of the raw SQL (`.toSQL()` run on a driver cursor, as the
- * exporter does) carry the same keys as drizzle's, and `toRecord` reads either.
+ * The select list of a record: every attribute by slug; a reference adds its display name beside its id;
+ * a path attribute (`company.domain`) reads the linked record's column. Each field is aliased to its key,
+ * so the rows of the raw SQL (`.toSQL()` run on a driver cursor, as the exporter does) carry the same keys
+ * as drizzle's, and `toRecord` reads either. Names and paths come from the joins of `withRecordJoins`.
  */
 export function recordSelection(
   object: ObjectSlug,
@@ -18,19 +52,45 @@ export function recordSelection(
 ): Record<string, PgColumn | SQL.Aliased> {
   const selection: Record<string, PgColumn | SQL.Aliased> = { id: objectTable(object).id };
   for (const attribute of attributes) {
-    const column = attributeColumn(object, attribute.slug);
-    if (!column) continue;
+    const source = sourceColumn(object, attribute);
+    if (!source) continue;
     selection[attribute.slug] =
       attribute.type === 'date'
         ? // As text: a driver turns a DATE into a midnight timestamp in some time zone.
-          sql<string | null>`to_char(${column}, 'YYYY-MM-DD')`.as(attribute.slug)
-        : sql`${column}`.mapWith(column).as(attribute.slug);
+          sql<string | null>`to_char(${source.value}, 'YYYY-MM-DD')`.as(attribute.slug)
+        : sql`${source.value}`.mapWith(source.column).as(attribute.slug);
     if (attribute.type === 'reference' && attribute.reference) {
       const key = attribute.slug + referenceNameSuffix;
-      selection[key] = displayNameOf(attribute.reference, column, objectTable(object).workspaceId).as(key);
+      selection[key] = displayNameOf(attribute.reference, linkAlias(attribute.slug)).as(key);
     }
   }
   return selection;
+}
+
+/** The references `attributes` read through (for names or paths), each once, in the order first needed. */
+export function linksRead(attributes: readonly AttributeSpec[]): { via: string; target: ReferenceTarget }[] {
+  const links = new Map<string, ReferenceTarget>();
+  for (const attribute of attributes) {
+    if (isPathAttribute(attribute)) links.set(attribute.via.slug, attribute.via.reference);
+    else if (attribute.type === 'reference' && attribute.reference)
+      links.set(attribute.slug, attribute.reference);
+  }
+  return [...links].map(([via, target]) => ({ via, target }));
+}
+
+/** A select of `object`'s table that `recordSelection(object, attributes)` can read from: its LEFT JOINs added. */
+export function withRecordJoins<Query extends PgSelect>(
+  query: Query,
+  object: ObjectSlug,
+  attributes: readonly AttributeSpec[] = objectSpec(object).attributes,
+): Query {
+  let joined = query;
+  for (const { via, target } of linksRead(attributes)) {
+    const join = linkJoin(object, via, target);
+    // The select list is explicit (recordSelection), so a join leaves the row type as it was.
+    joined = joined.leftJoin(join.table, join.on) as unknown as Query;
+  }
+  return joined;
 }
 
 /** A database row of `recordSelection` (from drizzle or a raw driver) as the wire record. */

@@ -1,4 +1,4 @@
-import { inflateSync } from 'node:zlib';
+import { inflateRawSync, inflateSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import Papa from 'papaparse';
 
@@ -127,4 +127,27 @@ export function readPdf(buffer: Buffer): { pages: number; texts: string[] } {
     }
   }
   return { pages, texts };
+}
+
+/** The parts of a zip (an XLSX) as text, by name, read through its central directory. */
+export function zipParts(buffer: Buffer): Map<string, string> {
+  const parts = new Map<string, string>();
+  const end = buffer.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) throw new Error('not a zip file');
+  let entry = buffer.readUInt32LE(end + 16);
+  const count = buffer.readUInt16LE(end + 10);
+  for (let index = 0; index < count; index++) {
+    const method = buffer.readUInt16LE(entry + 10);
+    const compressedSize = buffer.readUInt32LE(entry + 20);
+    const nameLength = buffer.readUInt16LE(entry + 28);
+    const extraLength = buffer.readUInt16LE(entry + 30);
+    const commentLength = buffer.readUInt16LE(entry + 32);
+    const local = buffer.readUInt32LE(entry + 42);
+    const name = buffer.toString('utf8', entry + 46, entry + 46 + nameLength);
+    const dataStart = local + 30 + buffer.readUInt16LE(local + 26) + buffer.readUInt16LE(local + 28);
+    const data = buffer.subarray(dataStart, dataStart + compressedSize);
+    parts.set(name, (method === 8 ? inflateRawSync(data) : data).toString('utf8'));
+    entry += 46 + nameLength + extraLength + commentLength;
+  }
+  return parts;
 }

@@ -1,22 +1,50 @@
-import type { AttributeType } from '../../../shared/catalog';
+import { type AttributeSpec, type AttributeType, optionLabel } from '../../../shared/catalog';
 import type { RecordValue } from '../../../shared/records';
 import { isCanonicalIsoInstant } from '../../records/iso-instant';
 
-/** One column of an export file: a catalog attribute, in the order the user chose. */
+/** One column of an export file: a catalog attribute or a path (`company.domain`), in the order chosen. */
 export interface ExportColumn {
   slug: string;
   label: string;
   type: AttributeType;
 }
 
-/**
- * OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula.
- * A leading apostrophe makes it text again, and Excel and LibreOffice hide the apostrophe.
- */
-const formulaTriggers = /^[=+\-@\t\r\n]/;
+export function exportColumnOf(attribute: AttributeSpec): ExportColumn {
+  return { slug: attribute.slug, label: attribute.label, type: attribute.type };
+}
 
-export function neutraliseFormula(text: string): string {
-  return formulaTriggers.test(text) ? `'${text}` : text;
+/**
+ * Formula safety, one rule per format (OWASP "CSV injection": a spreadsheet runs a cell that starts with
+ * `=`, `+`, `-`, `@`, a tab or a line break as a formula).
+ *
+ * XLSX: a cell written as a string is never run, whatever it starts with; such cells are only marked as
+ * text (`quotePrefix`, what Excel does for a value typed after an apostrophe), so editing one keeps it text.
+ */
+export const readsAsFormula = (text: string): boolean => /^[=+\-@\t\r\n]/.test(text);
+
+/**
+ * CSV: a spreadsheet opening the file reads each field as if typed. A field is harmful when it starts
+ * with `=` or `@`, a tab or a line break, or with `+` or `-` followed by anything but digits, spaces and
+ * `( ) . , / + -`: nothing else can name a function, a cell, another file or a DDE command (`cmd|…`), so
+ * phone numbers (`+33 1 23 45 67 89`, `+1 (482) 717-4594`) and negative numbers (`-12.5`) stay as they
+ * are, and ISO dates never start with a trigger. A harmful field gets a leading `'`: LibreOffice and
+ * Excel show it as text instead of running it.
+ */
+export function isHarmfulInCsv(text: string): boolean {
+  if (!readsAsFormula(text)) return false;
+  return !/^[+-][0-9 ().,/+-]*$/.test(text);
+}
+
+export function neutraliseForCsv(text: string): string {
+  return isHarmfulInCsv(text) ? `'${text}` : text;
+}
+
+/** How the requester asked values to be written (`options.values`, `options.dateFormat`). */
+export interface ValueStyle {
+  timezone: string;
+  values: 'labels' | 'raw';
+  /** `short`: `2026-11-19 23:19`, local, for reading on paper (PDF). */
+  timestamps: 'iso' | 'spreadsheet' | 'short';
 }
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
@@ -96,19 +124,52 @@ export function wallClockDate(iso: string, zone: string): Date {
   return new Date(ms + offsetMinutesAt(zone, ms) * 60_000);
 }
 
-/** A value as display text (CSV, PDF): references by name, multiselect joined with ", ", zoned timestamps. */
-export function displayText(column: ExportColumn, value: RecordValue | undefined, zone: string): string {
+/** `2026-11-19 23:19:07` (or `2026-11-19 23:19` when `seconds` is false): the wall clock in `zone`. */
+export function wallClockText(iso: string, zone: string, seconds = true): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const text = new Date(ms + offsetMinutesAt(zone, ms) * 60_000).toISOString();
+  return `${text.slice(0, 10)} ${text.slice(11, seconds ? 19 : 16)}`;
+}
+
+function timestampText(iso: string, style: ValueStyle): string {
+  switch (style.timestamps) {
+    case 'iso':
+      return isoInZone(iso, style.timezone);
+    case 'spreadsheet':
+      return wallClockText(iso, style.timezone);
+    case 'short':
+      return wallClockText(iso, style.timezone, false);
+  }
+}
+
+/** A select option as the file shows it: the app's label, or the stored value with `values: 'raw'`. */
+function optionText(value: string, style: ValueStyle): string {
+  return style.values === 'raw' ? value : optionLabel(value);
+}
+
+/**
+ * A value as text (CSV, PDF, and XLSX's string cells): references by name, multiselects joined with
+ * ", ", select options as labels unless raw, timestamps in the export's zone and date format.
+ */
+export function displayText(column: ExportColumn, value: RecordValue | undefined, style: ValueStyle): string {
   if (value == null) return '';
   if (Array.isArray(value)) return value.join(', ');
   if (typeof value === 'object') return value.name ?? '';
-  if (column.type === 'timestamp' && typeof value === 'string') return isoInZone(value, zone);
+  if (column.type === 'timestamp' && typeof value === 'string') return timestampText(value, style);
+  if (column.type === 'select' && typeof value === 'string') return optionText(value, style);
   return String(value);
 }
 
-/** A value as JSON: references stay `{ id, name }`, multiselect stays an array, timestamps are zoned. */
-export function jsonValue(column: ExportColumn, value: RecordValue | undefined, zone: string): RecordValue {
+/** A value as JSON: references stay `{ id, name }`, multiselects arrays, selects and timestamps as asked. */
+export function jsonValue(
+  column: ExportColumn,
+  value: RecordValue | undefined,
+  style: ValueStyle,
+): RecordValue {
   if (value === undefined) return null;
-  if (column.type === 'timestamp' && typeof value === 'string') return isoInZone(value, zone);
+  if (column.type === 'timestamp' && typeof value === 'string') return timestampText(value, style);
+  if (column.type === 'select' && typeof value === 'string') return optionText(value, style);
   return value;
 }
 

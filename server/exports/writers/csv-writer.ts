@@ -1,6 +1,12 @@
 import Papa from 'papaparse';
 import type { CrmRecord } from '../../../shared/records';
-import { displayText, type ExportColumn, isNumericColumn, neutraliseFormula } from './cell-values';
+import {
+  displayText,
+  type ExportColumn,
+  isNumericColumn,
+  neutraliseForCsv,
+  type ValueStyle,
+} from './cell-values';
 import { type ExportWriter, endStream, type WriterFactory, writeWithBackpressure } from './export-writer';
 
 const newline = '\r\n';
@@ -8,6 +14,11 @@ const newline = '\r\n';
 /** RFC 4180 CSV through papaparse, one `unparse` per batch; UTF-8 with a BOM so Excel shows accents. */
 export const createCsvWriter: WriterFactory = (out, options): ExportWriter => {
   let columns: readonly ExportColumn[] = [];
+  const style: ValueStyle = {
+    timezone: options.timezone,
+    values: options.values,
+    timestamps: options.dateFormat,
+  };
   const unparse = (rows: string[][]) =>
     Papa.unparse(rows, { delimiter: options.delimiter, newline, quotes: false, header: false }) + newline;
 
@@ -16,15 +27,15 @@ export const createCsvWriter: WriterFactory = (out, options): ExportWriter => {
     extension: 'csv',
     async writeHeader(chosen) {
       columns = chosen;
-      const header = unparse([columns.map((column) => neutraliseFormula(column.label))]);
+      const header = unparse([columns.map((column) => neutraliseForCsv(column.label))]);
       await writeWithBackpressure(out, (options.includeBom ? '\uFEFF' : '') + header);
     },
     async writeRows(rows: readonly CrmRecord[]) {
       if (!rows.length) return;
       const cells = rows.map((row) =>
         columns.map((column) => {
-          const text = displayText(column, row[column.slug], options.timezone);
-          return isNumericColumn(column) ? text : neutraliseFormula(text);
+          const text = displayText(column, row[column.slug], style);
+          return isNumericColumn(column) ? text : neutraliseForCsv(text);
         }),
       );
       await writeWithBackpressure(out, unparse(cells));

@@ -10,6 +10,8 @@ export interface WriterOptions {
   delimiter: string;
   timezone: string;
   jsonLines: boolean;
+  values: 'labels' | 'raw';
+  dateFormat: 'iso' | 'spreadsheet';
   /** Shown on the first page of a PDF: the object, the filter and the date range in words. */
   title: string;
   summary: readonly string[];

@@ -10,10 +10,11 @@ export const createJsonWriter: WriterFactory = (out, options): ExportWriter => {
   let columns: readonly ExportColumn[] = [];
   let first = true;
   const lines = options.jsonLines;
+  const style = { timezone: options.timezone, values: options.values, timestamps: options.dateFormat };
 
   const objectOf = (row: CrmRecord) => {
     const object: Record<string, RecordValue> = { id: row.id };
-    for (const column of columns) object[column.slug] = jsonValue(column, row[column.slug], options.timezone);
+    for (const column of columns) object[column.slug] = jsonValue(column, row[column.slug], style);
     return JSON.stringify(object);
   };
 

@@ -250,6 +250,45 @@ export class PdfFonts {
     return [...cut, { face: last.face, text: marker }];
   }
 
+  /**
+   * `text` in lines of at most `width` points at `size`: broken after spaces and at line breaks, a word
+   * too long for a line broken after its last `@ . - / _` that fits (else where it must). At most
+   * `maxLines` lines; when there is more, the last is cut with an ellipsis.
+   */
+  wrap(text: string, width: number, size: number, maxLines: number): Run[][] {
+    const limit = allowed(width, size);
+    const widthOf = (part: string) => totalWidth(this.runs(part), size);
+    const lines: string[] = [];
+    for (const paragraph of text.replace(/\t/g, ' ').split(/\r\n|[\r\n]/)) {
+      let line = '';
+      for (let token of paragraph.match(/\S+\s*/g) ?? []) {
+        if (widthOf(`${line}${token}`.trimEnd()) <= limit) {
+          line += token;
+          continue;
+        }
+        if (line) lines.push(line.trimEnd());
+        line = '';
+        while (token.trimEnd() && widthOf(token.trimEnd()) > limit) {
+          const fitting = cutRuns(this.runs(token), limit, size)
+            .map((run) => run.text)
+            .join('');
+          const breakAfter = Math.max(...['@', '.', '-', '/', '_'].map((mark) => fitting.lastIndexOf(mark)));
+          const end = breakAfter > 0 ? breakAfter + 1 : Math.max(1, fitting.length);
+          lines.push(token.slice(0, end));
+          token = token.slice(end);
+        }
+        line = token;
+      }
+      if (line.trimEnd() || !lines.length) lines.push(line.trimEnd());
+      if (lines.length > maxLines) break;
+    }
+    while (lines.length && !lines.at(-1)) lines.pop();
+    if (lines.length <= maxLines) return lines.map((line) => this.runs(line));
+    const kept = lines.slice(0, maxLines - 1).map((line) => this.runs(line));
+    const rest = lines.slice(maxLines - 1).join(' ');
+    return [...kept, this.fit(`${rest} …`, width, size)];
+  }
+
   /** Makes `face` the document's current font. */
   use(face: PdfFace): void {
     if (face === this.current) return;

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import PDFDocument from 'pdfkit';
 import type { CrmRecord } from '../../../shared/records';
 import { yieldToEventLoop } from '../../db/database';
-import { displayText, type ExportColumn } from './cell-values';
+import { displayText, type ExportColumn, type ValueStyle } from './cell-values';
 import { type ExportWriter, type WriterOptions, waitForDrain } from './export-writer';
 import { installedPdfFonts, type PdfFontFiles, PdfFonts, type Run } from './pdf-fonts';
 
@@ -21,23 +21,59 @@ export function pdfRenderable(text: string): string {
     .join('');
 }
 
-const weightByType: Record<ExportColumn['type'], number> = {
-  text: 3,
-  email: 3.5,
-  phone: 2,
-  number: 1.2,
-  select: 1.4,
-  multiselect: 3,
-  date: 1.5,
-  timestamp: 2.8,
-  reference: 2.6,
-};
+/** Values that are one token to a reader: their column is made wide enough to show them on one line. */
+const atomicTypes = new Set<ExportColumn['type']>(['email', 'phone', 'number', 'date', 'timestamp']);
 
 const margin = 30;
 const fontSize = 7;
-const rowHeight = 13;
+const lineHeight = 9;
+const cellPaddingY = 2.5;
 const headerHeight = 16;
 const cellPadding = 3;
+/** A cell wraps onto at most this many lines; past them its last line is cut with an ellipsis. */
+const maxLines = 4;
+const minColumnWidth = 36;
+/** No column is made wider than this from its content (points; the page has about 780)… */
+const maxTextWidth = 200;
+/** …but an email, a phone or a timestamp, which should stay on one line, up to this. */
+const maxAtomicWidth = 280;
+
+/**
+ * Column widths from content: each column's widest value in the rows measured (the first batch), plus
+ * padding, capped; never narrower than its header's longest word (the header wraps between words).
+ * When they fit, the room left goes to text columns; when they do not, text columns (which wrap) give
+ * up room before emails, phones, numbers and timestamps (which should stay on one line) do.
+ */
+export function columnWidths(
+  columns: readonly { natural: number; minimum: number; atomic: boolean }[],
+  usableWidth: number,
+): number[] {
+  const widths = columns.map(({ natural, minimum, atomic }) =>
+    Math.max(minimum, Math.min(atomic ? maxAtomicWidth : maxTextWidth, natural)),
+  );
+  const total = widths.reduce((sum, width) => sum + width, 0);
+  const hasText = columns.some((column) => !column.atomic);
+  if (total <= usableWidth) {
+    const growable = columns.map((column) => !hasText || !column.atomic);
+    const base = widths.reduce((sum, width, index) => sum + (growable[index] ? width : 0), 0) || 1;
+    const extra = usableWidth - total;
+    return widths.map((width, index) => (growable[index] ? width + (extra * width) / base : width));
+  }
+  // Text columns shrink toward their minimum first; if that is not enough, every column shrinks.
+  const shrinkable = widths.reduce(
+    (sum, width, index) => sum + (columns[index]?.atomic ? 0 : width - (columns[index]?.minimum ?? 0)),
+    0,
+  );
+  const excess = total - usableWidth;
+  if (shrinkable >= excess) {
+    const scale = 1 - excess / shrinkable;
+    return widths.map((width, index) => {
+      const column = columns[index];
+      return !column || column.atomic ? width : column.minimum + (width - column.minimum) * scale;
+    });
+  }
+  return widths.map((width) => (width * usableWidth) / total);
+}
 
 /**
  * A landscape table: the title, filter and date range on page 1, the header row repeated on every page,
@@ -66,6 +102,7 @@ export function createPdfWriter(
   let widths: number[] = [];
   let y = margin;
   let pageNumber = 1;
+  const style: ValueStyle = { timezone: options.timezone, values: options.values, timestamps: 'short' };
   const usableWidth = doc.page.width - margin * 2;
   const bottom = () => doc.page.height - margin - 14;
 
@@ -86,9 +123,6 @@ export function createPdfWriter(
       at = doc.x;
     }
   };
-  const fitted = (text: string, width: number, size: number) =>
-    fonts.fit(text.replace(/[\r\n\t]+/g, ' '), width, size);
-
   /** A paragraph of the first page (title, summary): wrapped to the page, each run in its font. */
   const paragraph = (text: string, top = doc.y) => {
     const runs = fonts.runs(text);
@@ -116,17 +150,26 @@ export function createPdfWriter(
     doc.page.margins.bottom = saved;
   };
 
+  const headerSize = fontSize + 0.5;
+
   const headerRow = () => {
-    doc.rect(margin, y, usableWidth, headerHeight).fill('#e8eaf0');
+    const lines = columns.map((column, index) =>
+      fonts.wrap(column.label, (widths[index] ?? 0) - cellPadding * 2, headerSize, 2),
+    );
+    const height = Math.max(
+      headerHeight,
+      Math.max(1, ...lines.map((cellLines) => cellLines.length)) * 10 + 6,
+    );
+    doc.rect(margin, y, usableWidth, height).fill('#e8eaf0');
     doc.fillColor('#111111');
-    const size = fontSize + 0.5;
     let x = margin;
-    columns.forEach((column, index) => {
-      const width = widths[index] ?? 0;
-      cell(fitted(column.label, width - cellPadding * 2, size), x + cellPadding, y + 4, size);
-      x += width;
+    columns.forEach((_, index) => {
+      (lines[index] ?? []).forEach((line, lineIndex) => {
+        cell(line, x + cellPadding, y + 4 + lineIndex * 10, headerSize);
+      });
+      x += widths[index] ?? 0;
     });
-    y += headerHeight;
+    y += height;
   };
 
   const newPage = () => {
@@ -137,39 +180,73 @@ export function createPdfWriter(
     headerRow();
   };
 
+  const textOf = (column: ExportColumn, row: CrmRecord) => displayText(column, row[column.slug], style);
+
+  /** Widths from the header and the values of `rows` (the first batch), then the header row. */
+  let laidOut = false;
+  const layOut = (rows: readonly CrmRecord[]) => {
+    laidOut = true;
+    const measure = (text: string, size: number) =>
+      fonts.runs(text).reduce((sum, run) => sum + run.face.widthOf(run.text, size), 0);
+    // Padding and the fonts' kerning allowance (see PdfFonts.fit), so that a value measured to fit does.
+    const room = (width: number, size: number) => width + cellPadding * 2 + size * 0.15 + 1;
+    widths = columnWidths(
+      columns.map((column) => {
+        let natural = 0;
+        for (const row of rows)
+          for (const line of textOf(column, row).split(/\r\n|[\r\n]/))
+            natural = Math.max(natural, measure(line, fontSize));
+        const longestWord = Math.max(
+          0,
+          ...column.label.split(/\s+/).map((word) => measure(word, headerSize)),
+        );
+        return {
+          natural: Math.max(room(natural, fontSize), room(measure(column.label, headerSize), headerSize)),
+          minimum: Math.max(minColumnWidth, room(longestWord, headerSize)),
+          atomic: atomicTypes.has(column.type),
+        };
+      }),
+      usableWidth,
+    );
+    headerRow();
+  };
+
   return {
     contentType: 'application/pdf',
     extension: 'pdf',
     async writeHeader(chosen) {
       columns = chosen;
-      const weights = columns.map((column) => weightByType[column.type]);
-      const total = weights.reduce((sum, weight) => sum + weight, 0) || 1;
-      widths = weights.map((weight) => (usableWidth * weight) / total);
       doc.fillColor('#111111').fontSize(14);
       paragraph(options.title, y);
       doc.moveDown(0.3).fontSize(8).fillColor('#444444');
-      for (const line of options.summary) paragraph(line);
+      for (const line of [...options.summary, `Times in ${options.timezone}`]) paragraph(line);
       y = doc.y + 8;
-      headerRow();
     },
     async writeRows(rows: readonly CrmRecord[]) {
+      if (!laidOut) layOut(rows);
       for (const [index, row] of rows.entries()) {
-        if (y + rowHeight > bottom()) newPage();
-        if (index % 2 === 1) doc.rect(margin, y, usableWidth, rowHeight).fill('#f6f7f9');
+        const lines = columns.map((column, columnIndex) =>
+          fonts.wrap(textOf(column, row), (widths[columnIndex] ?? 0) - cellPadding * 2, fontSize, maxLines),
+        );
+        const height =
+          Math.max(1, ...lines.map((cellLines) => cellLines.length)) * lineHeight + cellPaddingY * 2;
+        if (y + height > bottom()) newPage();
+        if (index % 2 === 1) doc.rect(margin, y, usableWidth, height).fill('#f6f7f9');
         doc.fillColor('#111111');
         let x = margin;
-        columns.forEach((column, columnIndex) => {
-          const width = widths[columnIndex] ?? 0;
-          const text = displayText(column, row[column.slug], options.timezone);
-          cell(fitted(text, width - cellPadding * 2, fontSize), x + cellPadding, y + 3, fontSize);
-          x += width;
+        columns.forEach((_, columnIndex) => {
+          (lines[columnIndex] ?? []).forEach((line, lineIndex) => {
+            cell(line, x + cellPadding, y + cellPaddingY + 1 + lineIndex * lineHeight, fontSize);
+          });
+          x += widths[columnIndex] ?? 0;
         });
-        y += rowHeight;
+        y += height;
       }
       await yieldToEventLoop();
       await waitForDrain(out);
     },
     async finish() {
+      if (!laidOut) layOut([]);
       footer();
       const ended = new Promise<void>((resolve, reject) => {
         out.once('finish', resolve);

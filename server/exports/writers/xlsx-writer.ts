@@ -3,7 +3,13 @@ import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { CrmRecord, RecordValue } from '../../../shared/records';
 import { yieldToEventLoop } from '../../db/database';
-import { displayText, type ExportColumn, neutraliseFormula, wallClockDate } from './cell-values';
+import {
+  displayText,
+  type ExportColumn,
+  readsAsFormula,
+  type ValueStyle,
+  wallClockDate,
+} from './cell-values';
 import { type ExportWriter, type WriterFactory, waitForDrain } from './export-writer';
 
 /** Excel's limit is 1,048,576 rows per sheet; one is the header. */
@@ -67,6 +73,39 @@ async function waitForZip(sheet: ExcelJS.Worksheet, out: Writable): Promise<void
   }
 }
 
+/** A cell style model as exceljs keeps it, plus the one attribute exceljs 4.4 cannot write. */
+type TextStyle = Partial<ExcelJS.Style> & { quotePrefix?: true };
+
+/**
+ * Lets this workbook's cell styles carry `quotePrefix="1"`: the cell holds text that would read as a
+ * formula if typed, as Excel marks a value typed after an apostrophe (the value itself stays unchanged).
+ * exceljs (4.4) has no such style attribute, so its style registry is reached at run time: the style
+ * model is turned into `<xf …>` XML by one xform, and that XML is the style's identity. With another
+ * exceljs the hook is skipped: the cells are string cells all the same, which never run as formulas.
+ */
+function acceptQuotePrefix(workbook: ExcelJS.stream.xlsx.WorkbookWriter): void {
+  const styles: unknown = Reflect.get(workbook, 'styles');
+  if (typeof styles !== 'object' || !styles) return;
+  const addStyleModel: unknown = Reflect.get(styles, 'addStyleModel');
+  const map: unknown = Reflect.get(styles, 'map');
+  const xf: unknown = typeof map === 'object' && map ? Reflect.get(map, 'style') : undefined;
+  const toXml: unknown = typeof xf === 'object' && xf ? Reflect.get(xf, 'toXml') : undefined;
+  if (typeof addStyleModel !== 'function' || typeof toXml !== 'function') return;
+  let quoted = false;
+  Reflect.set(styles, 'addStyleModel', (model: TextStyle | undefined, cellType: unknown) => {
+    quoted = Boolean(model?.quotePrefix);
+    try {
+      return addStyleModel.call(styles, model, cellType);
+    } finally {
+      quoted = false;
+    }
+  });
+  Reflect.set(xf as object, 'toXml', (model: unknown) => {
+    const xml = String(toXml.call(xf, model));
+    return quoted ? xml.replace(/^<xf /, '<xf quotePrefix="1" ') : xml;
+  });
+}
+
 /**
  * XLSX through exceljs's streaming WorkbookWriter. Numbers stay numbers, dates and timestamps are real
  * Excel dates (wall clock of the requested zone), every other value is a string cell, so leading zeros
@@ -79,6 +118,8 @@ export const createXlsxWriter: WriterFactory = (out, options): ExportWriter => {
     useStyles: true,
     useSharedStrings: false,
   });
+  acceptQuotePrefix(workbook);
+  const style: ValueStyle = { timezone: options.timezone, values: options.values, timestamps: 'iso' };
   let columns: readonly ExportColumn[] = [];
   let sheet: ExcelJS.Worksheet | undefined;
   let sheetRows = 0;
@@ -91,7 +132,7 @@ export const createXlsxWriter: WriterFactory = (out, options): ExportWriter => {
       return wallClockDate(value, options.timezone);
     if (column.type === 'date' && typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value))
       return new Date(`${value}T00:00:00.000Z`);
-    return neutraliseFormula(displayText(column, value, options.timezone));
+    return displayText(column, value, style);
   };
 
   // Each new cell gets a fresh copy of its column's style, and exceljs recognises a style it has seen
@@ -100,12 +141,17 @@ export const createXlsxWriter: WriterFactory = (out, options): ExportWriter => {
   // (data rows carry no style of their own) and its value type (the number format exceljs picks), so
   // cells of the same column and type share the first such cell's style object: same ids, same file.
   let sharedStyles = new Map<number, Partial<ExcelJS.Style>>();
+  // Text that reads as a formula gets the column's style plus quotePrefix, shared the same way.
   const shareCellStyles = (added: ExcelJS.Row) => {
     added.eachCell((cell, columnNumber) => {
-      const key = columnNumber * 32 + cell.type;
+      const quoted = typeof cell.value === 'string' && readsAsFormula(cell.value);
+      const key = (columnNumber * 32 + cell.type) * 2 + (quoted ? 1 : 0);
       const shared = sharedStyles.get(key);
       if (shared) cell.style = shared;
-      else sharedStyles.set(key, cell.style);
+      else {
+        if (quoted) cell.style = { ...cell.style, quotePrefix: true } as TextStyle;
+        sharedStyles.set(key, cell.style);
+      }
     });
   };
   const openSheet = () => {
@@ -124,7 +170,7 @@ export const createXlsxWriter: WriterFactory = (out, options): ExportWriter => {
             : {},
     }));
     next.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: Math.max(1, columns.length) } };
-    const header = next.addRow(columns.map((column) => neutraliseFormula(column.label)));
+    const header = next.addRow(columns.map((column) => column.label));
     header.font = { bold: true };
     header.commit();
     sheet = next;
