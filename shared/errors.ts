@@ -194,7 +194,8 @@ export const errorCatalog = {
     status: 429,
     type: 'rate_limit_error',
     trpcCode: 'TOO_MANY_REQUESTS',
-    summary: 'Too many requests from this API key or session (default 100 reads/s and 25 writes/s).',
+    summary:
+      'Too many requests from this API key or session (default 100 reads/s and 25 writes/s), or too many failed logins from this address.',
     remedy: 'Wait `details.retry_after_seconds` (also in the `Retry-After` header) and retry.',
     example: {
       message: 'Rate limit exceeded',
