@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Mailer } from '../exports/notify/export-email';
+import { signWebhook, webhookSecret } from '../exports/notify/webhook-signature';
 import type { CrmClient } from '../sdk';
 import { rejection } from '../testing/rejection';
 import { startTestApp, type TestApp } from '../testing/test-app';
@@ -29,7 +33,11 @@ let scheduler: ExportScheduler;
 before(async () => {
   app = await startTestApp({
     exports: true,
-    env: { RATE_LIMIT_READS_PER_SECOND: '1000', RATE_LIMIT_WRITES_PER_SECOND: '1000' },
+    env: {
+      RATE_LIMIT_READS_PER_SECOND: '1000',
+      RATE_LIMIT_WRITES_PER_SECOND: '1000',
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    },
   });
   member = await app.loginAs('member@acme.test');
   admin = await app.loginAs('admin@acme.test');
@@ -203,6 +211,57 @@ describe('the model', () => {
     assert.ok(resumed.nextRunAt);
     await member.exportSchedules.delete.mutate({ id: mine.id });
     await admin.exportSchedules.delete.mutate({ id: ofAdmin.id });
+  });
+});
+
+describe('delivery', () => {
+  test('a webhook run is delivered signed, as export.completed with schedule_id', async () => {
+    const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+    const server = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      request.on('end', () => {
+        received.push({ headers: request.headers, body });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const schedule = await member.exportSchedules.create.mutate({
+        name: 'Nightly sync',
+        request: { object: 'companies', format: 'json' },
+        schedule: { cron: '0 2 * * *', timezone: 'Europe/Paris' },
+        notify: { webhookUrl: `http://127.0.0.1:${port}/hooks/crm` },
+      });
+      const run = await member.exportSchedules.runNow.mutate({ id: schedule.id });
+      await settle(member, schedule.id);
+      const deadline = Date.now() + 60_000;
+      while (!received.length) {
+        assert.ok(Date.now() < deadline, 'the webhook never arrived');
+        await sleep(100);
+      }
+      const [delivery] = received;
+      const payload = JSON.parse(delivery?.body ?? '{}') as {
+        event: string;
+        schedule_id: string;
+        export: { id: string; scheduleId: string };
+      };
+      assert.equal(payload.event, 'export.completed');
+      assert.equal(payload.schedule_id, schedule.id);
+      assert.equal(payload.export.id, run.id);
+      assert.equal(payload.export.scheduleId, schedule.id);
+      const timestamp = Number(delivery?.headers['x-crm-timestamp']);
+      assert.equal(
+        delivery?.headers['x-crm-signature'],
+        signWebhook(webhookSecret(app.services.env), timestamp, delivery?.body ?? ''),
+      );
+      await member.exportSchedules.delete.mutate({ id: schedule.id });
+    } finally {
+      server.close();
+    }
   });
 });
 

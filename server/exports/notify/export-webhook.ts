@@ -111,7 +111,12 @@ export async function deliverWebhook(
   deliveryId: string,
   options: DeliveryOptions,
 ): Promise<DeliveryResult> {
-  const body = JSON.stringify({ event, export: summary });
+  // A scheduled run names its schedule at the top level too, so a receiver can route it without digging.
+  const body = JSON.stringify({
+    event,
+    ...(summary.scheduleId ? { schedule_id: summary.scheduleId } : {}),
+    export: summary,
+  });
   const timestamp = Math.floor(Date.now() / 1000);
   const target = new URL(url);
   const secure = target.protocol === 'https:';
