@@ -396,6 +396,7 @@ describe('exports end to end over HTTP', () => {
     const started = await member.startExport.mutate({
       object: 'companies',
       format: 'xlsx',
+      options: { timezone: 'Europe/Paris' },
       notify: { email: true },
     });
     await waitForExport(member, started.id, ['completed']);
@@ -407,6 +408,9 @@ describe('exports end to end over HTTP', () => {
     assert.match(mail.raw, /Subject: Your Companies export is ready/);
     assert.match(mail.raw, /\/exports\?highlight=/);
     assert.doesNotMatch(mail.raw, /\/api\/exports\/|token=/);
+    // Dates written for people, in the zone the requester exported in.
+    assert.match(mail.raw, /Available until: \w+, \d{1,2} \w+ \d{4} at \d\d:\d\d \(Europe\/Paris\)/);
+    assert.doesNotMatch(mail.raw, /Available until: \d{4}-/);
   });
 
   test('webhook: signed POST, retried after a failure', async () => {

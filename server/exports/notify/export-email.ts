@@ -54,6 +54,23 @@ function humanSize(bytes: number | null): string {
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
+/** The zone the requester exported in (the dialog sends the browser's), else UTC. */
+function requesterZone(summary: ExportSummary): string {
+  return summary.request.options?.timezone ?? 'UTC';
+}
+
+/** A moment for a person to read: `Saturday 5 December 2026 at 08:10 (Europe/Paris)`. */
+export function humanDateTime(iso: string, zone: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const text = new Intl.DateTimeFormat('en-GB', {
+    dateStyle: 'full',
+    timeStyle: 'short',
+    timeZone: zone,
+  }).format(date);
+  return `${text} (${zone})`;
+}
+
 /**
  * The message about one export. It links to the app's Exports page, never to the file: a signed file
  * link in an email would sit in mail logs and forwards long after it should have stopped working.
@@ -73,7 +90,7 @@ export function exportEmail(summary: ExportSummary, event: ExportEvent, appUrl: 
         `Rows: ${summary.processedRows.toLocaleString('en-US')}`,
         `Format: ${format}`,
         `Size: ${humanSize(summary.fileSize)}`,
-        `Available until: ${summary.expiresAt ?? '—'}`,
+        `Available until: ${summary.expiresAt ? humanDateTime(summary.expiresAt, requesterZone(summary)) : '—'}`,
         '',
         `Download it from the Exports page: ${link}`,
       ]
