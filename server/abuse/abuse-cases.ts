@@ -646,6 +646,73 @@ function procedureCases(credentials: Credentials, procedures: ProcedureInfo[]): 
     });
 }
 
+/** The REST shape (`/api/v1/exports…`): mutated bodies, ids, cursors and headers. */
+function restCases(credentials: Credentials): fc.Arbitrary<AbuseCase> {
+  const base = baseInputs(credentials).startExport;
+  const id = fc.oneof(
+    fc.constant(credentials.exportId),
+    fc.uuid(),
+    fc.constantFrom('x', '%E0%A4%A', '..%2F..', '00000000-0000-0000-0000-00000000000g', ''),
+  );
+  return fc
+    .record({
+      route: fc.constantFrom('start', 'list', 'get', 'cancel', 'download'),
+      id,
+      mutations: fc.array(
+        fc.record({
+          kind: fc.nat(),
+          key: fc.oneof(fc.constantFrom(...unknownKeys), fc.string({ maxLength: 8 })),
+          value: hostileValue,
+          pick: fc.nat(),
+        }),
+        { maxLength: 3 },
+      ),
+      query: fc.dictionary(fc.constantFrom('cursor', 'limit', 'status', 'x'), fc.string({ maxLength: 20 }), {
+        maxKeys: 3,
+      }),
+      idempotencyKey: fc.option(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('a'.repeat(300))), {
+        nil: undefined,
+      }),
+      auth: fc.constantFrom<[string, string][]>(
+        [],
+        [['Authorization', `Bearer ${credentials.apiKey}`]],
+        [['Cookie', credentials.viewerCookie]],
+      ),
+    })
+    .map(({ route, id: exportId, mutations, query, idempotencyKey, auth }): AbuseCase => {
+      const search = new URLSearchParams(query).toString();
+      const headers: [string, string][] = [...auth];
+      if (idempotencyKey !== undefined)
+        headers.push(['Idempotency-Key', idempotencyKey.replaceAll('\r', '').replaceAll('\n', '')]);
+      if (route === 'start') {
+        const body = Buffer.from(
+          JSON.stringify(mutations.reduce((input, m) => mutate(input, m), base)) ?? '',
+        );
+        return {
+          family: 'rest',
+          request: {
+            method: 'POST',
+            target: '/api/v1/exports',
+            headers: [...jsonHeaders, ['Content-Length', String(body.length)], ...headers],
+            body,
+          },
+        };
+      }
+      const path =
+        route === 'list'
+          ? '/api/v1/exports'
+          : `/api/v1/exports/${exportId}${route === 'get' ? '' : `/${route}`}`;
+      return {
+        family: 'rest',
+        request: {
+          method: route === 'cancel' ? 'POST' : 'GET',
+          target: `${path}${search ? `?${search}` : ''}`,
+          headers,
+        },
+      };
+    });
+}
+
 /** All generated cases for `seed`, `count` in all, spread over the families. */
 export function generatedCases(
   credentials: Credentials,
@@ -660,7 +727,8 @@ export function generatedCases(
     [contentTypeCases(credentials), 0.08],
     [bodySizeCases(credentials), 0.03],
     [batchCases(credentials, procedures), 0.05],
-    [procedureCases(credentials, procedures), 0.5],
+    [procedureCases(credentials, procedures), 0.42],
+    [restCases(credentials), 0.08],
   ];
   return families.flatMap(([arbitrary, share], index) =>
     fc.sample(arbitrary, { seed: seed + index, numRuns: Math.ceil(count * share) }),
