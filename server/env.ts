@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
+/** `true`/`1` or `false`/`0`. */
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback)
+    .transform((value) => value === 'true' || value === '1');
 
 /** Every setting the process reads from its environment; a bad value stops the process at start. */
 export const envSchema = z.object({
@@ -22,6 +29,16 @@ export const envSchema = z.object({
   /** Largest request body read; more is refused with 413 before it is read. */
   MAX_BODY_BYTES: positiveInt.default(1_048_576),
   EXPORT_DIR: z.string().min(1).optional(),
+  /** `s3://bucket/prefix` stores export files in S3; unset or `file:///dir` keeps them on local disk. */
+  EXPORT_STORAGE_URL: z
+    .string()
+    .regex(/^(s3:\/\/[^/\s]+(\/\S*)?|file:\/\/\S+)$/, 'must be s3://bucket/prefix or file:///directory')
+    .optional(),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: flag('false'),
+  /** Downloads redirect to a presigned URL (true) or are streamed through the app (false). */
+  S3_PRESIGN: flag('true'),
   EXPORT_TTL: z
     .string()
     .regex(/^\d+[smhd]$/, 'must look like 7d, 12h, 30m or 45s')
@@ -52,6 +69,15 @@ export const envSchema = z.object({
     .transform((value) => value === 'true' || value === '1'),
   /** One delivery attempt (connect, send, answer) is given up after this long, and retried later. */
   WEBHOOK_TIMEOUT_SECONDS: positiveInt.default(10),
+  /** Rate limits shared by every process through this Redis; unset → each process counts alone. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** Serves GET /metrics (Prometheus) on PORT. */
+  METRICS: flag('false'),
+  /** Serves GET /metrics on this port instead, apart from the app (e.g. reachable by Prometheus only). */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 type EnvVariable = keyof typeof envSchema.shape;
@@ -81,6 +107,21 @@ export const envDocs: Record<EnvVariable, { meaning: string; shownDefault?: stri
   RATE_LIMIT_WRITES_PER_SECOND: { meaning: 'mutations per second per API key or session' },
   MAX_BODY_BYTES: { meaning: 'largest request body accepted; larger ones answer `413 PAYLOAD_TOO_LARGE`' },
   EXPORT_DIR: { meaning: 'where export files are written', shownDefault: '`$DATA_DIR/exports`' },
+  EXPORT_STORAGE_URL: {
+    meaning:
+      '`s3://bucket/prefix` → export files in S3 ([below](#several-machines)); unset or `file:///dir` → local disk',
+    shownDefault: '`file://$EXPORT_DIR`',
+  },
+  S3_ENDPOINT: {
+    meaning: "an S3-compatible endpoint (MinIO, R2…); credentials come from the AWS SDK's usual chain",
+    shownDefault: 'AWS',
+  },
+  S3_REGION: { meaning: "the bucket's region" },
+  S3_FORCE_PATH_STYLE: { meaning: '`true` for endpoints that want `host/bucket/key` URLs (MinIO, s3rver)' },
+  S3_PRESIGN: {
+    meaning:
+      'downloads redirect to a presigned S3 URL valid 60 s; `false` streams them through the app instead',
+  },
   EXPORT_TTL: { meaning: 'how long export files are kept (`45s`, `30m`, `12h`, `7d`)' },
   EXPORT_WORKERS: {
     meaning:
@@ -125,6 +166,16 @@ export const envDocs: Record<EnvVariable, { meaning: string; shownDefault?: stri
   WEBHOOK_TIMEOUT_SECONDS: {
     meaning: 'a webhook attempt (connect, send, answer) is given up after this long and retried later',
   },
+  REDIS_URL: {
+    meaning:
+      '`redis://…`: rate limits and login protection shared by every process (in memory while Redis is down); unset → per process',
+    shownDefault: '—',
+  },
+  METRICS: { meaning: '`true` serves `GET /metrics` (Prometheus text) on `PORT`' },
+  METRICS_PORT: {
+    meaning: 'serves `GET /metrics` on this port instead, apart from the app',
+    shownDefault: '—',
+  },
 };
 
 /** The README's configuration table, generated from the schema and envDocs. */
@@ -161,7 +212,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     ...raw,
     DATA_DIR: dataDir,
     APP_SECRET: raw.APP_SECRET ?? persistedSecret(dataDir),
-    EXPORT_DIR: path.resolve(raw.EXPORT_DIR ?? path.join(dataDir, 'exports')),
+    EXPORT_DIR: raw.EXPORT_STORAGE_URL?.startsWith('file://')
+      ? fileURLToPath(raw.EXPORT_STORAGE_URL)
+      : path.resolve(raw.EXPORT_DIR ?? path.join(dataDir, 'exports')),
     APP_URL: raw.APP_URL ?? `http://localhost:${raw.PORT}`,
   };
 }

@@ -9,6 +9,8 @@ import { assertDownloadable, findVisibleExport } from './export-service';
 import { exportStorageFor } from './storage';
 
 const uuidPattern = '[0-9a-fA-F-]{36}';
+/** A presigned download link is followed at once; a minute leaves room for a slow redirect, no more. */
+export const presignedLinkSeconds = 60;
 
 /** `people-2026-11-24.csv` stays as it is; anything outside [A-Za-z0-9._-] becomes `_`. */
 export function safeFileName(name: string): string {
@@ -52,13 +54,29 @@ export const exportDownloadRoute: ApiRoute = {
     const found = await findVisibleExport(services, identity, exportId);
     assertDownloadable(found);
     const storage = exportStorageFor(services.env);
+    const fileName = safeFileName(found.fileName ?? `export-${exportId}`);
+    const contentDisposition = `attachment; filename="${fileName}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+    const contentType = found.contentType ?? 'application/octet-stream';
+    if (storage.downloadUrl && services.env.S3_PRESIGN) {
+      // The bucket serves the bytes; the link works for a minute and answers with the same headers.
+      const location = found.storageKey
+        ? await storage.downloadUrl(found.storageKey, {
+            contentType,
+            contentDisposition,
+            expiresInSeconds: presignedLinkSeconds,
+          })
+        : undefined;
+      if (!location) throw new ApiError('EXPORT_EXPIRED', 'Export file has expired', { expired_at: null });
+      response.writeHead(302, { Location: location, 'Cache-Control': 'private, no-store' });
+      response.end();
+      return;
+    }
     const file = found.storageKey ? await storage.get(found.storageKey) : undefined;
     if (!file) throw new ApiError('EXPORT_EXPIRED', 'Export file has expired', { expired_at: null });
-    const fileName = safeFileName(found.fileName ?? `export-${exportId}`);
     response.writeHead(200, {
-      'Content-Type': found.contentType ?? 'application/octet-stream',
+      'Content-Type': contentType,
       'Content-Length': file.size,
-      'Content-Disposition': `attachment; filename="${fileName}"; filename*=UTF-8''${encodeURIComponent(fileName)}`,
+      'Content-Disposition': contentDisposition,
       'Cache-Control': 'private, no-store',
       'X-Content-Type-Options': 'nosniff',
       ...(found.sha256 ? { Digest: `sha-256=${Buffer.from(found.sha256, 'hex').toString('base64')}` } : {}),
