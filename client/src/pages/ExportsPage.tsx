@@ -17,6 +17,8 @@ import { hasRole, useSession } from '../app/session';
 import { exportRequestId } from '../components/export-dialog/ExportProgress';
 import { isTerminal, useExportTracker } from '../components/export-tracker/ExportTracker';
 import { useDownloadExport } from '../components/export-tracker/use-download-export';
+import { ExportsTabs, useExportsTab } from '../components/schedules/ExportsTabs';
+import { SchedulesPanel } from '../components/schedules/SchedulesPanel';
 import { Button } from '../components/ui/Button';
 import { ErrorDetails, ErrorReference } from '../components/ui/ErrorDetails';
 import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../components/ui/format';
@@ -94,6 +96,7 @@ export function ExportsPage() {
   const tracker = useExportTracker();
   const isAdmin = me.user.role === 'admin';
   const [filters, setFilters] = useHistoryFilters();
+  const [tab, setTab] = useExportsTab();
   const filtered = Boolean(filters.object || filters.format || filters.status || filters.requestedBy);
   const views = trpc.views.list.useQuery({});
   const history = trpc.listExports.useInfiniteQuery(
@@ -130,198 +133,213 @@ export function ExportsPage() {
           </span>
         </div>
       </header>
-      <HistoryFilterBar filters={filters} onChange={setFilters} showRequester={isAdmin} />
-      {actionError ? <ErrorDetails error={actionError} withReference /> : null}
-      <section className="panel table-panel" aria-label="Export history" aria-busy={history.isFetching}>
-        {history.isPending ? (
-          <LoadingState label="Loading exports…" />
-        ) : history.error ? (
-          <ErrorState error={history.error} onRetry={() => void history.refetch()} />
-        ) : exports.length === 0 ? (
-          filtered ? (
-            <EmptyState
-              title="No exports match"
-              action={
-                <Button size="sm" onClick={() => setFilters({})}>
-                  Clear filters
-                </Button>
-              }
-            >
-              No export in the history matches these filters.
-            </EmptyState>
-          ) : (
-            <EmptyState
-              title="No exports yet"
-              action={canExport ? <Link href="/people">Go to People</Link> : null}
-              icon={
-                <svg width="24" height="24" viewBox="0 0 16 16" fill="none" aria-hidden="true">
-                  <path
-                    d="M8 2v8m0 0l-3-3m3 3l3-3M2.5 11v2.5h11V11"
-                    stroke="currentColor"
-                    strokeWidth="1.4"
-                    strokeLinecap="round"
-                  />
-                </svg>
-              }
-            >
-              {canExport
-                ? 'Exports you start from a record page appear here, with their progress and downloads.'
-                : 'Viewers can browse records but not export them. Exports a workspace admin shares with you by email open from their link.'}
-            </EmptyState>
-          )
-        ) : (
-          <div className="table-scroll">
-            <table className="data-table exports-table">
-              <caption className="visually-hidden">Export history</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Export</th>
-                  <th scope="col">Records</th>
-                  <th scope="col" className="col-number">
-                    Rows
-                  </th>
-                  <th scope="col" className="col-number">
-                    Size
-                  </th>
-                  <th scope="col">Status</th>
-                  {isAdmin ? <th scope="col">Requested by</th> : null}
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {exports.map((summary) => (
-                  <tr key={summary.id} data-export-id={summary.id}>
-                    <td data-label="Export">
-                      <div className="export-name">
-                        <span className={`format-badge format-${summary.format}`}>
-                          {summary.format.toUpperCase()}
-                        </span>
-                        <div>
-                          <div>{objectSpec(summary.object).plural}</div>
-                          <div className="subtle">{summary.fileName ?? formatLabels[summary.format]}</div>
-                        </div>
-                      </div>
-                    </td>
-                    <td className="filter-cell" data-label="Records">
-                      {filterSummary(summary.request, views.data ?? [])}
-                    </td>
-                    <td className="col-number numeric" data-label="Rows">
-                      {summary.totalRows === null
-                        ? formatNumber(summary.processedRows)
-                        : summary.status === 'completed'
-                          ? formatNumber(summary.processedRows)
-                          : `${formatNumber(summary.processedRows)} / ${formatNumber(summary.totalRows)}`}
-                    </td>
-                    <td className="col-number numeric" data-label="Size">
-                      {summary.fileSize !== null ? formatBytes(summary.fileSize) : '—'}
-                    </td>
-                    <td data-label="Status">
-                      <div className="status-cell">
-                        <span className={`status status-${summary.status}`}>
-                          {statusLabels[summary.status]}
-                        </span>
-                        {!isTerminal(summary) ? (
-                          <ProgressBar
-                            size="sm"
-                            value={summary.percent}
-                            label={`${objectSpec(summary.object).plural} export progress`}
-                          />
-                        ) : null}
-                        {summary.status === 'failed' ? <FailedExport summary={summary} /> : null}
-                      </div>
-                    </td>
-                    {isAdmin ? (
-                      <td data-label="Requested by">
-                        <div>{summary.requestedBy.id === me.user.id ? 'You' : summary.requestedBy.name}</div>
-                        <div className="subtle">{summary.requestedBy.email}</div>
-                      </td>
-                    ) : null}
-                    <td data-label="Created">
-                      <time dateTime={summary.createdAt} title={formatDateTime(summary.createdAt)}>
-                        {formatRelative(summary.createdAt)}
-                      </time>
-                    </td>
-                    <td data-label="Expires">
-                      {summary.expiresAt && summary.status === 'completed' ? (
-                        <time dateTime={summary.expiresAt} title={formatDateTime(summary.expiresAt)}>
-                          {formatRelative(summary.expiresAt)}
-                        </time>
-                      ) : (
-                        <span className="subtle">—</span>
-                      )}
-                    </td>
-                    <td className="actions-cell">
-                      <div className="row-actions">
-                        {summary.status === 'completed' ? (
-                          <Button
-                            size="sm"
-                            busy={pendingId === summary.id}
-                            onClick={() => void download(summary.id).catch(() => {})}
-                          >
-                            <svg width="12" height="12" viewBox="0 0 16 16" fill="none" aria-hidden="true">
-                              <path
-                                d="M8 2v8m0 0l-3-3m3 3l3-3M2.5 11v2.5h11V11"
-                                stroke="currentColor"
-                                strokeWidth="1.6"
-                                strokeLinecap="round"
-                                strokeLinejoin="round"
-                              />
-                            </svg>
-                            Download
-                            <span className="visually-hidden">
-                              {' '}
-                              {summary.fileName ?? `${objectSpec(summary.object).plural} export`}
-                            </span>
-                          </Button>
-                        ) : null}
-                        {!isTerminal(summary) && canExport ? (
-                          <Button
-                            size="sm"
-                            variant="danger"
-                            busy={cancel.isPending && cancel.variables?.exportId === summary.id}
-                            onClick={() => cancel.mutate({ exportId: summary.id })}
-                          >
-                            Cancel
-                          </Button>
-                        ) : null}
-                        {isTerminal(summary) && canExport ? (
-                          <Button
-                            size="sm"
-                            variant="ghost"
-                            busy={rerun.isPending && rerun.variables?.object === summary.object}
-                            onClick={() => {
-                              const { idempotencyKey: _previous, ...request } = summary.request;
-                              rerun.mutate({ ...request, idempotencyKey: crypto.randomUUID() });
-                            }}
-                          >
-                            Run again
-                          </Button>
-                        ) : null}
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {history.hasNextPage ? (
-              <footer className="table-footer">
-                <span />
-                <Button
-                  size="sm"
-                  busy={history.isFetchingNextPage}
-                  onClick={() => void history.fetchNextPage()}
+      <ExportsTabs tab={tab} onChange={setTab} />
+      {tab === 'schedules' ? (
+        <SchedulesPanel onShowHistory={() => setTab('history')} />
+      ) : (
+        <>
+          <HistoryFilterBar filters={filters} onChange={setFilters} showRequester={isAdmin} />
+          {actionError ? <ErrorDetails error={actionError} withReference /> : null}
+          <section className="panel table-panel" aria-label="Export history" aria-busy={history.isFetching}>
+            {history.isPending ? (
+              <LoadingState label="Loading exports…" />
+            ) : history.error ? (
+              <ErrorState error={history.error} onRetry={() => void history.refetch()} />
+            ) : exports.length === 0 ? (
+              filtered ? (
+                <EmptyState
+                  title="No exports match"
+                  action={
+                    <Button size="sm" onClick={() => setFilters({})}>
+                      Clear filters
+                    </Button>
+                  }
                 >
-                  Load more
-                </Button>
-              </footer>
-            ) : null}
-          </div>
-        )}
-      </section>
+                  No export in the history matches these filters.
+                </EmptyState>
+              ) : (
+                <EmptyState
+                  title="No exports yet"
+                  action={canExport ? <Link href="/people">Go to People</Link> : null}
+                  icon={
+                    <svg width="24" height="24" viewBox="0 0 16 16" fill="none" aria-hidden="true">
+                      <path
+                        d="M8 2v8m0 0l-3-3m3 3l3-3M2.5 11v2.5h11V11"
+                        stroke="currentColor"
+                        strokeWidth="1.4"
+                        strokeLinecap="round"
+                      />
+                    </svg>
+                  }
+                >
+                  {canExport
+                    ? 'Exports you start from a record page appear here, with their progress and downloads.'
+                    : 'Viewers can browse records but not export them. Exports a workspace admin shares with you by email open from their link.'}
+                </EmptyState>
+              )
+            ) : (
+              <div className="table-scroll">
+                <table className="data-table exports-table">
+                  <caption className="visually-hidden">Export history</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Export</th>
+                      <th scope="col">Records</th>
+                      <th scope="col" className="col-number">
+                        Rows
+                      </th>
+                      <th scope="col" className="col-number">
+                        Size
+                      </th>
+                      <th scope="col">Status</th>
+                      {isAdmin ? <th scope="col">Requested by</th> : null}
+                      <th scope="col">Created</th>
+                      <th scope="col">Expires</th>
+                      <th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {exports.map((summary) => (
+                      <tr key={summary.id} data-export-id={summary.id}>
+                        <td data-label="Export">
+                          <div className="export-name">
+                            <span className={`format-badge format-${summary.format}`}>
+                              {summary.format.toUpperCase()}
+                            </span>
+                            <div>
+                              <div>{objectSpec(summary.object).plural}</div>
+                              <div className="subtle">{summary.fileName ?? formatLabels[summary.format]}</div>
+                            </div>
+                          </div>
+                        </td>
+                        <td className="filter-cell" data-label="Records">
+                          {filterSummary(summary.request, views.data ?? [])}
+                        </td>
+                        <td className="col-number numeric" data-label="Rows">
+                          {summary.totalRows === null
+                            ? formatNumber(summary.processedRows)
+                            : summary.status === 'completed'
+                              ? formatNumber(summary.processedRows)
+                              : `${formatNumber(summary.processedRows)} / ${formatNumber(summary.totalRows)}`}
+                        </td>
+                        <td className="col-number numeric" data-label="Size">
+                          {summary.fileSize !== null ? formatBytes(summary.fileSize) : '—'}
+                        </td>
+                        <td data-label="Status">
+                          <div className="status-cell">
+                            <span className={`status status-${summary.status}`}>
+                              {statusLabels[summary.status]}
+                            </span>
+                            {!isTerminal(summary) ? (
+                              <ProgressBar
+                                size="sm"
+                                value={summary.percent}
+                                label={`${objectSpec(summary.object).plural} export progress`}
+                              />
+                            ) : null}
+                            {summary.status === 'failed' ? <FailedExport summary={summary} /> : null}
+                          </div>
+                        </td>
+                        {isAdmin ? (
+                          <td data-label="Requested by">
+                            <div>
+                              {summary.requestedBy.id === me.user.id ? 'You' : summary.requestedBy.name}
+                            </div>
+                            <div className="subtle">{summary.requestedBy.email}</div>
+                          </td>
+                        ) : null}
+                        <td data-label="Created">
+                          <time dateTime={summary.createdAt} title={formatDateTime(summary.createdAt)}>
+                            {formatRelative(summary.createdAt)}
+                          </time>
+                        </td>
+                        <td data-label="Expires">
+                          {summary.expiresAt && summary.status === 'completed' ? (
+                            <time dateTime={summary.expiresAt} title={formatDateTime(summary.expiresAt)}>
+                              {formatRelative(summary.expiresAt)}
+                            </time>
+                          ) : (
+                            <span className="subtle">—</span>
+                          )}
+                        </td>
+                        <td className="actions-cell">
+                          <div className="row-actions">
+                            {summary.status === 'completed' ? (
+                              <Button
+                                size="sm"
+                                busy={pendingId === summary.id}
+                                onClick={() => void download(summary.id).catch(() => {})}
+                              >
+                                <svg
+                                  width="12"
+                                  height="12"
+                                  viewBox="0 0 16 16"
+                                  fill="none"
+                                  aria-hidden="true"
+                                >
+                                  <path
+                                    d="M8 2v8m0 0l-3-3m3 3l3-3M2.5 11v2.5h11V11"
+                                    stroke="currentColor"
+                                    strokeWidth="1.6"
+                                    strokeLinecap="round"
+                                    strokeLinejoin="round"
+                                  />
+                                </svg>
+                                Download
+                                <span className="visually-hidden">
+                                  {' '}
+                                  {summary.fileName ?? `${objectSpec(summary.object).plural} export`}
+                                </span>
+                              </Button>
+                            ) : null}
+                            {!isTerminal(summary) && canExport ? (
+                              <Button
+                                size="sm"
+                                variant="danger"
+                                busy={cancel.isPending && cancel.variables?.exportId === summary.id}
+                                onClick={() => cancel.mutate({ exportId: summary.id })}
+                              >
+                                Cancel
+                              </Button>
+                            ) : null}
+                            {isTerminal(summary) && canExport ? (
+                              <Button
+                                size="sm"
+                                variant="ghost"
+                                busy={rerun.isPending && rerun.variables?.object === summary.object}
+                                onClick={() => {
+                                  const { idempotencyKey: _previous, ...request } = summary.request;
+                                  rerun.mutate({ ...request, idempotencyKey: crypto.randomUUID() });
+                                }}
+                              >
+                                Run again
+                              </Button>
+                            ) : null}
+                          </div>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                {history.hasNextPage ? (
+                  <footer className="table-footer">
+                    <span />
+                    <Button
+                      size="sm"
+                      busy={history.isFetchingNextPage}
+                      onClick={() => void history.fetchNextPage()}
+                    >
+                      Load more
+                    </Button>
+                  </footer>
+                ) : null}
+              </div>
+            )}
+          </section>
+        </>
+      )}
     </div>
   );
 }

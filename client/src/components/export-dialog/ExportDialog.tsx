@@ -13,6 +13,8 @@ import type { SavedView } from '../../../../shared/views';
 import { trpc } from '../../trpc';
 import { isTerminal, useExportTracker } from '../export-tracker/ExportTracker';
 import { useDownloadExport } from '../export-tracker/use-download-export';
+import { ScheduleDialog } from '../schedules/ScheduleDialog';
+import { scheduledRequestOf } from '../schedules/schedule-form';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
 import { ErrorDetails } from '../ui/ErrorDetails';
@@ -88,6 +90,8 @@ export function ExportDialog(props: ExportDialogProps) {
     };
   });
   const patch = (next: Partial<ExportForm>) => setForm((current) => ({ ...current, ...next }));
+  // "Schedule…": the same choices, saved as a schedule instead of started once.
+  const [scheduling, setScheduling] = useState(false);
 
   const estimate = trpc[object].count.useQuery(estimateInput(form, { filter }), {
     enabled: exportId === null && (form.scope !== 'view' || form.viewId !== null),
@@ -208,6 +212,12 @@ export function ExportDialog(props: ExportDialogProps) {
           Cancel
         </Button>
         <Button
+          onClick={() => setScheduling(true)}
+          disabled={chosenColumns.length === 0 || (form.scope === 'view' && !form.viewId)}
+        >
+          Schedule…
+        </Button>
+        <Button
           variant="primary"
           onClick={submit}
           busy={start.isPending}
@@ -259,6 +269,16 @@ export function ExportDialog(props: ExportDialogProps) {
           Back to settings
         </Button>
       </>
+    );
+
+  if (scheduling)
+    return (
+      <ScheduleDialog
+        request={scheduledRequestOf(startInput(object, form, { filter, sort }))}
+        scopeSummary={scopeSummary}
+        onBack={() => setScheduling(false)}
+        onClose={onClose}
+      />
     );
 
   return (
