@@ -41,24 +41,19 @@ const maxAtomicWidth = 280;
 /**
  * Column widths from content: each column's widest value in the rows measured (the first batch), plus
  * padding, capped; never narrower than its header's longest word (the header wraps between words).
- * When they fit, the room left goes to text columns; when they do not, text columns (which wrap) give
- * up room before emails, phones, numbers and timestamps (which should stay on one line) do.
+ * When they fit, the room left is shared in proportion; when they do not, text columns (which wrap)
+ * give up room before emails, phones, numbers and timestamps (which should stay on one line) do.
  */
 export function columnWidths(
   columns: readonly { natural: number; minimum: number; atomic: boolean }[],
   usableWidth: number,
 ): number[] {
+  // Later batches may hold a longer email than the first: one-line columns get a fifth more when it fits.
   const widths = columns.map(({ natural, minimum, atomic }) =>
-    Math.max(minimum, Math.min(atomic ? maxAtomicWidth : maxTextWidth, natural)),
+    Math.max(minimum, Math.min(atomic ? maxAtomicWidth : maxTextWidth, atomic ? natural * 1.2 : natural)),
   );
   const total = widths.reduce((sum, width) => sum + width, 0);
-  const hasText = columns.some((column) => !column.atomic);
-  if (total <= usableWidth) {
-    const growable = columns.map((column) => !hasText || !column.atomic);
-    const base = widths.reduce((sum, width, index) => sum + (growable[index] ? width : 0), 0) || 1;
-    const extra = usableWidth - total;
-    return widths.map((width, index) => (growable[index] ? width + (extra * width) / base : width));
-  }
+  if (total <= usableWidth) return widths.map((width) => (width * usableWidth) / total);
   // Text columns shrink toward their minimum first; if that is not enough, every column shrinks.
   const shrinkable = widths.reduce(
     (sum, width, index) => sum + (columns[index]?.atomic ? 0 : width - (columns[index]?.minimum ?? 0)),
