@@ -86,9 +86,13 @@ export type ScheduleNotify = z.infer<typeof ScheduleNotify>;
 export const ScheduledExportRequest = StartExportInput.omit({ notify: true, idempotencyKey: true });
 export type ScheduledExportRequest = z.input<typeof ScheduledExportRequest>;
 
-const isoTimestamp = z
-  .string()
-  .refine((value) => /T/.test(value) && !Number.isNaN(Date.parse(value)), 'must be an ISO-8601 timestamp');
+/** A timestamp with its date and time, years 1970–9999 (what the database stores). */
+const isoTimestamp = text()
+  .max(40)
+  .refine(
+    (value) => /^(19[7-9]\d|[2-9]\d{3})-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value)),
+    'must be an ISO-8601 timestamp such as 2026-01-01T00:00:00Z',
+  );
 
 export const CreateScheduleInput = z.strictObject({
   name: text().trim().min(1).max(200),

@@ -10,6 +10,7 @@ import { rejection } from '../testing/rejection';
 import { startTestApp, type TestApp } from '../testing/test-app';
 import { waitForExport } from '../testing/wait-for-export';
 import { manualClock } from './clock';
+import { createSchedule } from './schedule-service';
 import { type ExportScheduler, startExportScheduler } from './scheduler';
 
 /**
@@ -460,6 +461,47 @@ describe('permissions at every run', () => {
     const resumed = await member.exportSchedules.resume.mutate({ id: schedule.id });
     assert.equal(resumed.status, 'active');
     await member.exportSchedules.delete.mutate({ id: schedule.id });
+  });
+
+  test('an owner who left the workspace: the schedule stays, paused, saying so; admins still see it', async () => {
+    const [acme] = await app.database.query<{ id: string; slug: string; name: string }>(
+      `select id, slug, name from workspaces where slug = 'acme'`,
+    );
+    assert.ok(acme);
+    const [leaver] = await app.database.query<{ id: string }>(
+      `insert into users (workspace_id, email, name, role, password_hash)
+       values ($1, 'leaver@acme.test', 'Lee Leaver', 'member', 'x') returning id`,
+      [acme.id],
+    );
+    assert.ok(leaver);
+    const schedule = await createSchedule(
+      app.services,
+      {
+        user: { id: leaver.id, email: 'leaver@acme.test', name: 'Lee Leaver', role: 'member' },
+        workspace: acme,
+        via: 'session',
+        scopes: ['exports:read', 'exports:write'],
+      },
+      {
+        name: 'Left behind',
+        request: { object: 'companies', format: 'csv' },
+        schedule: { frequency: 'daily', time: '09:00', timezone: 'UTC' },
+      },
+      clock,
+    );
+    await app.database.query('delete from users where id = $1', [leaver.id]);
+    await app.database.query('update export_schedules set next_run_at = $2 where id = $1', [
+      schedule.id,
+      clock.now().toISOString(),
+    ]);
+    await scheduler.sweep();
+    const seen = await admin.exportSchedules.get.query({ id: schedule.id });
+    assert.equal(seen.owner, null);
+    assert.equal(seen.status, 'paused');
+    assert.equal(seen.pausedReason?.code, 'OWNER_REMOVED');
+    assert.match(seen.pausedReason?.message ?? '', /no longer a member of the workspace/);
+    assert.equal((await runsOf(schedule.id)).length, 0);
+    await admin.exportSchedules.delete.mutate({ id: schedule.id });
   });
 
   test('a view the owner can no longer see: the schedule pauses with the reason', async () => {

@@ -156,7 +156,14 @@ describe('rules', () => {
   });
 
   test('a cron expression that is not five valid fields is a VALIDATION_ERROR on schedule.cron', () => {
-    for (const cron of ['0 9 * *', '61 9 * * *', '0 9 * * 1 2026', 'every day at 9']) {
+    for (const cron of [
+      '0 9 * *',
+      '61 9 * * *',
+      '0 9 * * 1 2026',
+      'every day at 9',
+      '0 0 30 2 *',
+      '* * * * *',
+    ]) {
       assert.throws(
         () => assertValidRule({ cron, timezone: 'UTC' }),
         (error: unknown) =>

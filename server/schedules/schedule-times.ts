@@ -74,17 +74,34 @@ export function assertValidRule(rule: ScheduleRule): void {
       reason = error instanceof Error ? error.message : String(error);
     }
   }
+  if (!reason) {
+    // Each run is a whole export: a rule that fires every minute would keep the workers busy with it.
+    const runs = upcomingRuns(rule, new Date(), 12);
+    const closest = Math.min(
+      ...runs.slice(1).map((run, index) => run.getTime() - (runs[index]?.getTime() ?? 0)),
+    );
+    if (closest < minimumIntervalMs)
+      reason = `runs more often than every ${minimumIntervalMs / 60_000} minutes`;
+  }
   if (reason)
     throw new ApiError('VALIDATION_ERROR', 'The cron expression is not valid', {
       issues: [{ path: 'schedule.cron', message: reason }],
     });
 }
 
+/** Runs of one schedule are at least this far apart. */
+export const minimumIntervalMs = 5 * 60_000;
+
 /** The first run strictly after `after`. */
 export function nextRunAfter(rule: ScheduleRule, after: Date): Date {
   let best: Date | undefined;
   for (const { expression, accept } of expressionsOf(rule)) {
-    const iterator = CronExpressionParser.parse(expression, { currentDate: after, tz: rule.timezone });
+    let iterator: ReturnType<typeof CronExpressionParser.parse>;
+    try {
+      iterator = CronExpressionParser.parse(expression, { currentDate: after, tz: rule.timezone });
+    } catch {
+      continue;
+    }
     // An expression that has no next match (a 30th of February) throws; the others still count.
     for (let tries = 0; tries < 24; tries++) {
       let candidate: Date;
