@@ -26,7 +26,7 @@ import {
   type ExportForm,
   type ExportScope,
   estimateInput,
-  initialColumns,
+  exportColumnChoices,
   startInput,
   timeAttributes,
   timeZones,
@@ -80,11 +80,12 @@ export function ExportDialog(props: ExportDialogProps) {
       scope: props.viewId ? 'view' : 'current',
       viewId: props.viewId ?? views[0]?.id ?? null,
       format: 'csv',
-      columns: initialColumns(object, view?.columns.length ? view.columns : props.columns),
+      columns: exportColumnChoices(object, view?.columns.length ? view.columns : props.columns),
       dateAttribute: spec.dateAttribute,
       dateFrom: '',
       dateTo: '',
       includeBom: true,
+      values: 'labels',
       timezone: browserTimeZone(),
       emailMe: false,
     };
@@ -414,7 +415,10 @@ function ExportChoices({
                     ...(scope.value === 'view' && view
                       ? {
                           viewId: view.id,
-                          columns: initialColumns(object, view.columns.length ? view.columns : pageColumns),
+                          columns: exportColumnChoices(
+                            object,
+                            view.columns.length ? view.columns : pageColumns,
+                          ),
                         }
                       : {}),
                   });
@@ -438,7 +442,7 @@ function ExportChoices({
                 const view = views.find((candidate) => candidate.id === event.target.value);
                 patch({
                   viewId: event.target.value,
-                  ...(view?.columns.length ? { columns: initialColumns(object, view.columns) } : {}),
+                  ...(view?.columns.length ? { columns: exportColumnChoices(object, view.columns) } : {}),
                 });
               }}
             >
@@ -484,7 +488,7 @@ function ExportChoices({
       <ColumnPicker
         columns={form.columns}
         onChange={(columns) => patch({ columns })}
-        onReset={() => patch({ columns: initialColumns(object, pageColumns) })}
+        onReset={() => patch({ columns: exportColumnChoices(object, pageColumns) })}
       />
 
       <fieldset className="form-section">
@@ -543,8 +547,22 @@ function ExportChoices({
               onChange={(event) => patch({ includeBom: event.target.checked })}
             />
             <span>
-              Excel-friendly CSV <span className="subtle">(UTF-8 byte order mark, keeps accents)</span>
+              Excel-friendly CSV{' '}
+              <span className="subtle">
+                (keeps accents; dates as 2026-11-19 23:19:07, which Excel reads as dates)
+              </span>
             </span>
+          </label>
+          <label className="field field-inline">
+            <span className="field-label">Values</span>
+            <select
+              className="input"
+              value={form.values}
+              onChange={(event) => patch({ values: event.target.value === 'raw' ? 'raw' : 'labels' })}
+            >
+              <option value="labels">As shown in the app (Lead)</option>
+              <option value="raw">Raw, for programs (lead)</option>
+            </select>
           </label>
           <label className="field field-inline">
             <span className="field-label">Time zone</span>

@@ -1,4 +1,10 @@
-import { exportableAttributes, type ObjectSlug, objectSpec } from '../../../../shared/catalog';
+import {
+  type AttributeSpec,
+  exportableAttributes,
+  exportColumnGroups,
+  type ObjectSlug,
+  objectSpec,
+} from '../../../../shared/catalog';
 import type { DateRangeInput, ExportFormat, StartExportInput } from '../../../../shared/exports';
 import { andFilters } from '../../../../shared/filters';
 import type { FilterInput, SortInput } from '../../../../shared/records';
@@ -19,20 +25,38 @@ export interface ExportForm {
   dateAttribute: string;
   dateFrom: string;
   dateTo: string;
+  /** "Excel-friendly CSV": a byte order mark, and timestamps in the form Excel reads as dates. */
   includeBom: boolean;
+  /** Select options as the app shows them, or as stored (for programs). */
+  values: 'labels' | 'raw';
   timezone: string;
   emailMe: boolean;
 }
 
 /** Every exportable attribute in catalog order, the chosen ones first in the order they are shown. */
-export function initialColumns(object: ObjectSlug, chosen: readonly string[]): ColumnChoice[] {
-  const attributes = exportableAttributes(object);
+export function initialColumns(
+  object: ObjectSlug,
+  chosen: readonly string[],
+  attributes: readonly AttributeSpec[] = exportableAttributes(object),
+): ColumnChoice[] {
   const picked = chosen.flatMap((slug) => attributes.filter((attribute) => attribute.slug === slug));
   const rest = attributes.filter((attribute) => !chosen.includes(attribute.slug));
   return [
     ...picked.map((attribute) => ({ slug: attribute.slug, label: attribute.label, checked: true })),
     ...rest.map((attribute) => ({ slug: attribute.slug, label: attribute.label, checked: false })),
   ];
+}
+
+/**
+ * The export dialog's columns: the object's own, then each linked record's (`Company › Domain`, grouped
+ * by relation; derived from the catalog), the chosen ones first.
+ */
+export function exportColumnChoices(object: ObjectSlug, chosen: readonly string[]): ColumnChoice[] {
+  return initialColumns(
+    object,
+    chosen,
+    exportColumnGroups(object).flatMap((group) => group.attributes),
+  );
 }
 
 export const timeAttributes = (object: ObjectSlug) =>
@@ -94,7 +118,10 @@ export function startInput(
     ...(dateRange ? { dateRange } : {}),
     columns: form.columns.filter((column) => column.checked).map((column) => column.slug),
     options: {
-      ...(form.format === 'csv' ? { includeBom: form.includeBom } : {}),
+      ...(form.format === 'csv'
+        ? { includeBom: form.includeBom, dateFormat: form.includeBom ? 'spreadsheet' : 'iso' }
+        : {}),
+      values: form.values,
       timezone: form.timezone,
     },
     ...(form.emailMe ? { notify: { email: true } } : {}),
