@@ -9,8 +9,8 @@ import { createLogger } from './logger';
 import { startExportScheduler } from './schedules/scheduler';
 
 /**
- * `npm start` runs this as the bundle dist/server.mjs (scripts/build-if-stale.mjs builds it and the client
- * first when missing or stale); `npm run dev` runs it under tsx with reload.
+ * `npm start` (scripts/start.mjs) runs this as the bundle dist/server.mjs, after building it and the client
+ * when missing or stale; `npm run dev` runs it under tsx with reload.
  * env → database → migrate → demo seed when empty → jobs → HTTP.
  */
 const bootStarted = performance.now();
