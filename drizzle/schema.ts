@@ -202,6 +202,8 @@ export const savedViews = pgTable(
     filter: jsonb('filter').$type<Record<string, unknown>>().notNull().default({}),
     sort: jsonb('sort').$type<{ attribute: string; direction: 'asc' | 'desc' }[]>().notNull().default([]),
     columns: jsonb('columns').$type<string[]>().notNull().default([]),
+    /** A relative date range ("last 7 days"), kept as such and resolved whenever the view is used. */
+    dateRange: jsonb('date_range').$type<{ attribute: string; preset: string }>(),
     shared: boolean('shared').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
