@@ -44,6 +44,7 @@ export function createServices(
     rateLimits: createRateLimits({
       readsPerSecond: env.RATE_LIMIT_READS_PER_SECOND,
       writesPerSecond: env.RATE_LIMIT_WRITES_PER_SECOND,
+      redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, logger } : undefined,
     }),
   };
 }

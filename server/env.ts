@@ -74,6 +74,7 @@ export const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).default('crm'),
   /** Serves GET /metrics (Prometheus) on PORT. */
   METRICS: flag('false'),
   /** Serves GET /metrics on this port instead, apart from the app (e.g. reachable by Prometheus only). */
@@ -170,6 +171,9 @@ export const envDocs: Record<EnvVariable, { meaning: string; shownDefault?: stri
     meaning:
       '`redis://…`: rate limits and login protection shared by every process (in memory while Redis is down); unset → per process',
     shownDefault: '—',
+  },
+  REDIS_KEY_PREFIX: {
+    meaning: "prefix of this app's keys in Redis (apps or environments sharing one Redis)",
   },
   METRICS: { meaning: '`true` serves `GET /metrics` (Prometheus text) on `PORT`' },
   METRICS_PORT: {
