@@ -300,6 +300,19 @@ export const exportSchedules = pgTable(
   ],
 );
 
+/**
+ * Export worker processes (and threads) that are alive: each heartbeats its row every few seconds and deletes
+ * it when it stops (server/exports/worker-heartbeat.ts), so a queued export can say nobody will take it.
+ */
+export const exportWorkers = pgTable('export_workers', {
+  id: uuid('id').primaryKey(),
+  host: text('host').notNull(),
+  pid: integer('pid').notNull(),
+  slots: integer('slots').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
 export const schema = {
   workspaces,
   users,
@@ -312,4 +325,5 @@ export const schema = {
   savedViews,
   exports,
   exportSchedules,
+  exportWorkers,
 };
