@@ -35,7 +35,7 @@ export function ApiKeysPage() {
     <div className="page">
       <header className="page-header">
         <div className="page-title page-title-stacked">
-          <span className="subtle eyebrow">Settings</span>
+          <span className="page-eyebrow">Settings</span>
           <h1>API keys</h1>
         </div>
         {isAdmin ? (

@@ -128,7 +128,7 @@ export function ExportsPage() {
       <header className="page-header">
         <div className="page-title">
           <h1>Exports</h1>
-          <span className="subtle">
+          <span className="muted">
             {isAdmin ? `Everyone's exports in ${me.workspace.name}` : 'Your exports'}
           </span>
         </div>
@@ -194,7 +194,6 @@ export function ExportsPage() {
                       <th scope="col">Status</th>
                       {isAdmin ? <th scope="col">Requested by</th> : null}
                       <th scope="col">Created</th>
-                      <th scope="col">Expires</th>
                       <th scope="col">
                         <span className="visually-hidden">Actions</span>
                       </th>
@@ -216,6 +215,11 @@ export function ExportsPage() {
                         </td>
                         <td className="filter-cell" data-label="Records">
                           {filterSummary(summary.request, views.data ?? [])}
+                          {summary.scheduleId ? (
+                            <div className="subtle" data-testid="scheduled-run">
+                              Scheduled run
+                            </div>
+                          ) : null}
                         </td>
                         <td className="col-number numeric" data-label="Rows">
                           {summary.totalRows === null
@@ -245,24 +249,27 @@ export function ExportsPage() {
                         {isAdmin ? (
                           <td data-label="Requested by">
                             <div>
-                              {summary.requestedBy.id === me.user.id ? 'You' : summary.requestedBy.name}
+                              <div>
+                                {summary.requestedBy.id === me.user.id ? 'You' : summary.requestedBy.name}
+                              </div>
+                              <div className="subtle">{summary.requestedBy.email}</div>
                             </div>
-                            <div className="subtle">{summary.requestedBy.email}</div>
                           </td>
                         ) : null}
                         <td data-label="Created">
-                          <time dateTime={summary.createdAt} title={formatDateTime(summary.createdAt)}>
-                            {formatRelative(summary.createdAt)}
-                          </time>
-                        </td>
-                        <td data-label="Expires">
-                          {summary.expiresAt && summary.status === 'completed' ? (
-                            <time dateTime={summary.expiresAt} title={formatDateTime(summary.expiresAt)}>
-                              {formatRelative(summary.expiresAt)}
+                          <div>
+                            <time dateTime={summary.createdAt} title={formatDateTime(summary.createdAt)}>
+                              {formatRelative(summary.createdAt)}
                             </time>
-                          ) : (
-                            <span className="subtle">—</span>
-                          )}
+                            {summary.expiresAt && summary.status === 'completed' ? (
+                              <div className="subtle">
+                                expires{' '}
+                                <time dateTime={summary.expiresAt} title={formatDateTime(summary.expiresAt)}>
+                                  {formatRelative(summary.expiresAt)}
+                                </time>
+                              </div>
+                            ) : null}
+                          </div>
                         </td>
                         <td className="actions-cell">
                           <div className="row-actions">

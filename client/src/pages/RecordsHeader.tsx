@@ -38,7 +38,7 @@ export function RecordsHeader({
     <header className="page-header">
       <div className="page-title">
         <h1>{view ? view.name : spec.plural}</h1>
-        {view ? <span className="subtle">{spec.plural} view</span> : null}
+        {view ? <span className="muted">{spec.plural} view</span> : null}
         <span
           className={`count-pill numeric${problem ? ' is-stale' : ''}`}
           data-testid="record-count"

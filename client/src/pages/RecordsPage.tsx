@@ -30,6 +30,7 @@ export function RecordsPage({ object }: { object: ObjectSlug }) {
 
   const listInput = { filter: filters.composed.filter, sort: [filters.sort] };
   const inputKey = JSON.stringify(listInput);
+  const [scrollCueSlot, setScrollCueSlot] = useState<HTMLElement | null>(null);
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter or sort starts again at page one
   useEffect(() => setCursors([undefined]), [inputKey]);
@@ -77,6 +78,7 @@ export function RecordsPage({ object }: { object: ObjectSlug }) {
             {columns.length} of {exportableCount(object)} columns
             {filters.columns ? ' · changed here' : view ? ` · from “${view.name}”` : ''}
           </span>
+          <span ref={setScrollCueSlot} className="scroll-cue-slot" />
           <ColumnsMenu
             object={object}
             columns={columns}
@@ -121,6 +123,7 @@ export function RecordsPage({ object }: { object: ObjectSlug }) {
               sort={filters.sort}
               onSort={filters.setSort}
               busy={list.isFetching}
+              scrollCueSlot={scrollCueSlot}
               caption={`${spec.plural}, sorted by ${filters.sort.attribute} ${filters.sort.direction}`}
             />
             <footer className="table-footer">

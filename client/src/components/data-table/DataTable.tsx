@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { createPortal } from 'react-dom';
 import { type ObjectSlug, objectSpec } from '../../../../shared/catalog';
 import type { CrmRecord, SortInput } from '../../../../shared/records';
 import { Link } from '../../navigation';
@@ -14,6 +15,7 @@ export function DataTable({
   onSort,
   busy,
   caption,
+  scrollCueSlot,
 }: {
   object: ObjectSlug;
   columns: readonly string[];
@@ -22,6 +24,8 @@ export function DataTable({
   onSort(sort: Sort): void;
   busy: boolean;
   caption: string;
+  /** Where the "more columns" cue goes (the table's toolbar), so it never covers a column header. */
+  scrollCueSlot?: HTMLElement | null;
 }) {
   const spec = objectSpec(object);
   const attributes = columns.flatMap((slug) =>
@@ -100,17 +104,31 @@ export function DataTable({
           </tbody>
         </table>
       </section>
-      {overflow.right ? (
-        <button
-          type="button"
-          className="scroll-cue"
-          tabIndex={-1}
-          aria-hidden="true"
-          onClick={() => overflow.scrollBy(1)}
-        >
-          More columns →
-        </button>
-      ) : null}
+      {scrollCueSlot && (overflow.left || overflow.right)
+        ? createPortal(
+            // The region itself scrolls from the keyboard; these are a pointer's shortcut and a visible cue.
+            <span className="scroll-cue" aria-hidden="true">
+              <button
+                type="button"
+                tabIndex={-1}
+                disabled={!overflow.left}
+                onClick={() => overflow.scrollBy(-1)}
+              >
+                ←
+              </button>
+              <span>More columns</span>
+              <button
+                type="button"
+                tabIndex={-1}
+                disabled={!overflow.right}
+                onClick={() => overflow.scrollBy(1)}
+              >
+                →
+              </button>
+            </span>,
+            scrollCueSlot,
+          )
+        : null}
     </div>
   );
 }

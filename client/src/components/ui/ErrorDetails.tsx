@@ -90,14 +90,14 @@ export function ErrorReference({
   return (
     <div className="error-reference">
       {id ? (
-        <span className="subtle">
+        <span>
           Request id <code data-testid="request-id">{id}</code>
         </span>
       ) : null}
       <button type="button" className="link-button" onClick={() => void copy()}>
         Copy details
       </button>
-      <span className="subtle" aria-live="polite">
+      <span aria-live="polite">
         {copied === 'yes' ? 'Copied' : copied === 'failed' ? 'Copy failed: select the text instead' : ''}
       </span>
     </div>
