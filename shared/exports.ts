@@ -117,6 +117,11 @@ export const ExportSummary = z.object({
   requestId: z.string().nullable(),
   /** Where a queued export stands in the line of every queued export (1 starts next); null unless queued. */
   queuePosition: z.number().int().positive().nullable(),
+  /**
+   * Queued, and no export worker is alive anywhere (none has heartbeaten for 15 s): it starts once one is
+   * back (`npm start` or `npm run worker`). Always false unless queued.
+   */
+  waitingForWorker: z.boolean(),
   /** The schedule this export is a run of (exportSchedules); null for a one-off export. */
   scheduleId: z.string().nullable(),
 });

@@ -14,6 +14,7 @@ import { pgliteBossDb } from './pg-boss-db';
 import { createRecordSource } from './record-source';
 import { type ExportEvent, type RunnerDeps, runExport } from './run-export';
 import { type ExportStorage, exportStorageFor } from './storage';
+import { startWorkerHeartbeat } from './worker-heartbeat';
 
 export const queues = {
   email: 'export-email',
@@ -186,6 +187,10 @@ export async function startExportEngine(
     );
     await boss.schedule(queues.expire, '* * * * *');
   }
+  // Web processes tell a queued export that no worker is alive (exportStatus's waitingForWorker).
+  const heartbeat = dispatcher
+    ? await startWorkerHeartbeat(database, { slots: workerCount, logger: log })
+    : undefined;
   log.info({ workers: options.workers !== false, workerCount, host: hostname() }, 'export engine started');
 
   return {
@@ -196,6 +201,7 @@ export async function startExportEngine(
       if (services.exportQueue === queue) services.exportQueue = undefined;
       // Running exports go back to the queue at once (another worker, or the next start, takes them).
       await dispatcher?.stop();
+      await heartbeat?.stop();
       await signals.close();
       await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
       await source.close();

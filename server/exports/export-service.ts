@@ -23,6 +23,7 @@ import {
   withRequester,
 } from './export-summary';
 import { assertDeliverableWebhookUrl } from './notify/webhook-target';
+import { aliveWorkerCount } from './worker-heartbeat';
 import { fileTypeOf } from './writers';
 
 type Services = Pick<AppServices, 'database' | 'env' | 'exportQueue' | 'logger'>;
@@ -70,7 +71,8 @@ async function summariesOf(
 ): Promise<ExportSummary[]> {
   const queued = rows.filter((row) => row.status === 'queued').map((row) => row.id);
   const positions = await queuePositions(services.database, services.env.EXPORT_LEASE_SECONDS, queued);
-  return rows.map((row) => toExportSummary(row, positions.get(row.id) ?? null));
+  const noWorkerAlive = queued.length > 0 && (await aliveWorkerCount(services.database)) === 0;
+  return rows.map((row) => toExportSummary(row, positions.get(row.id) ?? null, noWorkerAlive));
 }
 
 async function summaryOf(services: Services, row: ExportWithRequester): Promise<ExportSummary> {

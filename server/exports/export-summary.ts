@@ -39,10 +39,14 @@ export function percentOf(row: ExportRow): number {
   return Math.min(100, Math.floor((row.processedRows / row.totalRows) * 1000) / 10);
 }
 
-/** `queuePosition` comes from `queuePositions` (export-queue.ts): it depends on the other queued exports. */
+/**
+ * `queuePosition` comes from `queuePositions` (export-queue.ts): it depends on the other queued exports;
+ * `noWorkerAlive` from `aliveWorkerCount` (worker-heartbeat.ts).
+ */
 export function toExportSummary(
   row: ExportWithRequester,
   queuePosition: number | null = null,
+  noWorkerAlive = false,
 ): ExportSummary {
   const request = StartExportInput.safeParse(row.request);
   const error = row.error as ExportSummary['error'];
@@ -72,6 +76,7 @@ export function toExportSummary(
       : null,
     requestId: row.requestId,
     queuePosition: row.status === 'queued' ? queuePosition : null,
+    waitingForWorker: row.status === 'queued' && noWorkerAlive,
     scheduleId: row.scheduleId,
   };
 }

@@ -13,7 +13,8 @@ export function exportRequestId(summary: ExportSummary): string | null {
 export function phaseOf(summary: ExportSummary): string {
   switch (summary.status) {
     case 'queued':
-      return 'Queued — waiting for a free worker';
+      // No worker alive anywhere: say so, rather than a bar that never moves.
+      return summary.waitingForWorker ? 'Waiting for a worker' : 'Queued — waiting for a free worker';
     case 'running':
       if (summary.totalRows === null) return 'Counting rows';
       if (summary.processedRows >= summary.totalRows) return 'Finishing the file';
@@ -123,7 +124,9 @@ export function ExportProgress({ summary }: { summary: ExportSummary }) {
           {summary.etaSeconds !== null && summary.status === 'running'
             ? `About ${formatDuration(summary.etaSeconds)} left`
             : summary.status === 'queued'
-              ? 'Starts when a worker is free'
+              ? summary.waitingForWorker
+                ? 'No export worker is running; it starts as soon as one is'
+                : 'Starts when a worker is free'
               : 'Estimating time left…'}
         </span>
       </div>

@@ -160,7 +160,11 @@ function RunningExports({ running }: { running: ExportSummary[] }) {
           <span className="export-indicator-text">
             <strong>{objectSpec(summary.object).plural}</strong> · {formatLabels[summary.format]}
             <span className="subtle numeric">
-              {summary.status === 'queued' ? ' queued' : ` ${Math.round(summary.percent)}%`}
+              {summary.status === 'queued'
+                ? summary.waitingForWorker
+                  ? ' waiting for a worker'
+                  : ' queued'
+                : ` ${Math.round(summary.percent)}%`}
             </span>
           </span>
           <ProgressBar
