@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { objectSlugs } from './catalog';
+import { datePresets } from './date-presets';
 import { FilterInput, RecordId, SortInput } from './records';
 import { text } from './text';
+
+/** A view's relative date range: stored as the preset, resolved each time the view is used. */
+export const ViewDateRange = z.strictObject({
+  attribute: text().min(1).max(200),
+  preset: z.enum(datePresets),
+});
+export type ViewDateRange = z.infer<typeof ViewDateRange>;
 
 export const SavedView = z.object({
   id: z.string(),
@@ -10,6 +18,7 @@ export const SavedView = z.object({
   filter: FilterInput,
   sort: SortInput,
   columns: z.array(z.string()),
+  dateRange: ViewDateRange.nullable(),
   shared: z.boolean(),
   ownerId: z.string(),
   ownerName: z.string(),
@@ -28,6 +37,7 @@ export const CreateViewInput = z.strictObject({
   filter: FilterInput.default({}),
   sort: SortInput.default([]),
   columns: z.array(text().max(200)).max(50).default([]),
+  dateRange: ViewDateRange.nullable().default(null),
   shared: z.boolean().default(false),
 });
 export type CreateViewInput = z.input<typeof CreateViewInput>;
@@ -37,6 +47,7 @@ export const UpdateViewInput = z.strictObject({
   filter: FilterInput.optional(),
   sort: SortInput.optional(),
   columns: z.array(text().max(200)).max(50).optional(),
+  dateRange: ViewDateRange.nullable().optional(),
   shared: z.boolean().optional(),
 });
 export const DeleteViewInput = z.strictObject({ id: RecordId });

@@ -15,9 +15,13 @@ import {
 } from '../../shared/exports';
 import type { Db } from '../db/database';
 import { ApiError } from '../errors/api-error';
+import { nextDay, startOfDayIn } from '../records/date-range';
+
+export { startOfDayIn } from '../records/date-range';
+
 import { resolveRecordQuery } from '../records/record-query';
 import type { ExportColumn } from './writers';
-import { exportColumnOf, zoneOffsetMinutes } from './writers/cell-values';
+import { exportColumnOf } from './writers/cell-values';
 
 export type ExportRequest = z.output<typeof StartExportInput>;
 export type ResolvedQuery = Awaited<ReturnType<typeof resolveRecordQuery>>;
@@ -66,18 +70,6 @@ function chosenAttributes(object: ObjectSlug, slugs: readonly string[], field: s
 }
 
 const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
-
-/** The instant a calendar day starts in a time zone (DST-aware: the offset is taken at that instant). */
-export function startOfDayIn(day: string, zone: string): string {
-  const midnightUtc = Date.parse(`${day}T00:00:00Z`);
-  let instant = midnightUtc - zoneOffsetMinutes(zone, new Date(midnightUtc)) * 60_000;
-  instant = midnightUtc - zoneOffsetMinutes(zone, new Date(instant)) * 60_000;
-  return new Date(instant).toISOString();
-}
-
-function nextDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-}
 
 /**
  * The date range as one more filter of the filter language, AND-ed with the view and the filter. On a
@@ -149,7 +141,15 @@ export async function planExport(
   if (snapshot) extraFilters.push({ created_at: { $lte: snapshot.createdBefore.toISOString() } });
   if (request.columns) chosenAttributes(object, request.columns, 'columns');
   const queryScope = { workspaceId: scope.workspaceId, userId: scope.userId, role: scope.role };
-  const queryInput = { filter: request.filter, viewId: request.viewId, sort: request.sort, ids: request.ids };
+  const queryInput = {
+    filter: request.filter,
+    viewId: request.viewId,
+    sort: request.sort,
+    ids: request.ids,
+    // A view's relative range means the days around the export's start, in the export's zone.
+    timezone: request.options?.timezone ?? 'UTC',
+    now,
+  };
   const query = await resolveRecordQuery(db, queryScope, object, { ...queryInput, extraFilters });
   // The summary a reader sees (PDF page 1) leaves out the snapshot bound, which is an implementation detail.
   const described =

@@ -18,6 +18,7 @@ import {
 } from '../../shared/catalog';
 import { andFilterNodes, andFilters, describeFilter, type FilterNode } from '../../shared/filters';
 import type { CrmRecord, SortInput } from '../../shared/records';
+import { ViewDateRange } from '../../shared/views';
 import type { Db } from '../db/database';
 import { ApiError } from '../errors/api-error';
 import { findVisibleView, type WorkspaceScope } from '../views/view-access';
@@ -32,6 +33,7 @@ import {
   type OrderKey,
   type SortKey,
 } from './cursor';
+import { presetFilter } from './date-range';
 import { compileFilter } from './filters/compile-filter';
 import { parseFilter } from './filters/parse-filter';
 import { recordSelection, toRecord, withRecordJoins } from './record-shape';
@@ -50,6 +52,9 @@ export interface RecordQueryInput {
   extraFilters?: unknown[];
   /** Only these records (rows selected on a record page), AND-ed with the filters. */
   ids?: readonly string[];
+  /** Where and when a view's relative date range ("last 7 days") is resolved (default UTC, now). */
+  timezone?: string;
+  now?: Date;
 }
 
 /** The view a query was resolved through, as stored. */
@@ -59,6 +64,7 @@ export interface ResolvedView {
   columns: string[];
   filter: Record<string, unknown>;
   sort: SortKey[];
+  dateRange: ViewDateRange | null;
 }
 
 /** A validated, access-checked record query, ready to page through or count. */
@@ -78,6 +84,12 @@ export interface ResolvedRecordQuery {
   summary: string;
   /** `orderBy` bound to columns (internal to paging). */
   orderKeys: OrderKey[];
+}
+
+/** A stored view range, or null when it is absent or no longer a known preset. */
+export function viewDateRange(stored: unknown): ViewDateRange | null {
+  const parsed = ViewDateRange.safeParse(stored);
+  return parsed.success ? parsed.data : null;
 }
 
 function sortProblem(path: string, message: string): ApiError {
@@ -128,10 +140,27 @@ export async function resolveRecordQuery(
         issues: [{ path: 'viewId', code: 'view_object_mismatch', message }],
       });
     }
-    view = { id: row.id, name: row.name, columns: row.columns, filter: row.filter, sort: row.sort };
+    view = {
+      id: row.id,
+      name: row.name,
+      columns: row.columns,
+      filter: row.filter,
+      sort: row.sort,
+      dateRange: viewDateRange(row.dateRange),
+    };
   }
+  const viewRange = view?.dateRange
+    ? presetFilter(
+        object,
+        view.dateRange.attribute,
+        view.dateRange.preset,
+        input.timezone ?? 'UTC',
+        input.now ?? new Date(),
+      )
+    : undefined;
   const nodes = [
     ...(view ? [parseFilter(object, view.filter, 'view.filter')] : []),
+    ...(viewRange ? [parseFilter(object, viewRange, 'view.dateRange')] : []),
     parseFilter(object, input.filter, 'filter'),
     ...(input.extraFilters ?? []).map((extra, index) => parseFilter(object, extra, `extraFilters[${index}]`)),
   ];
@@ -158,6 +187,7 @@ export async function resolveRecordQuery(
     ...(view ? { view } : {}),
     filter: andFilters(
       view?.filter,
+      viewRange,
       input.filter as Record<string, unknown> | undefined,
       ...((input.extraFilters ?? []) as Record<string, unknown>[]),
     ),

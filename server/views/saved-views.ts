@@ -2,11 +2,11 @@ import { and, asc, eq, or, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import { savedViews, users } from '../../drizzle/schema';
 import { findAttribute, type ObjectSlug } from '../../shared/catalog';
-import type { CreateViewInput, SavedView, UpdateViewInput } from '../../shared/views';
+import type { CreateViewInput, SavedView, UpdateViewInput, ViewDateRange } from '../../shared/views';
 import type { Db } from '../db/database';
 import { ApiError } from '../errors/api-error';
 import { parseFilter } from '../records/filters/parse-filter';
-import { resolveOrder, type SortKey } from '../records/record-query';
+import { resolveOrder, type SortKey, viewDateRange } from '../records/record-query';
 import { canEditView, findVisibleView, type SavedViewRow, type WorkspaceScope } from './view-access';
 
 function toSavedView(scope: WorkspaceScope, view: SavedViewRow, ownerName: string): SavedView {
@@ -17,6 +17,7 @@ function toSavedView(scope: WorkspaceScope, view: SavedViewRow, ownerName: strin
     filter: view.filter,
     sort: view.sort,
     columns: view.columns,
+    dateRange: viewDateRange(view.dateRange),
     shared: view.shared,
     ownerId: view.ownerId,
     ownerName,
@@ -50,12 +51,27 @@ function checkColumns(object: ObjectSlug, columns: readonly string[]): string[] 
   return [...columns];
 }
 
-/** A view's filter, sort and columns checked against the catalog before they are stored. */
+/** A view's filter, sort, columns and date range checked against the catalog before they are stored. */
 function checkDefinition(
   object: ObjectSlug,
-  definition: { filter?: Record<string, unknown>; sort?: SortKey[]; columns?: string[] },
+  definition: {
+    filter?: Record<string, unknown>;
+    sort?: SortKey[];
+    columns?: string[];
+    dateRange?: ViewDateRange | null;
+  },
 ): void {
   if (definition.filter !== undefined) parseFilter(object, definition.filter);
+  if (definition.dateRange) {
+    const { attribute } = definition.dateRange;
+    const type = findAttribute(object, attribute)?.type;
+    if (type !== 'date' && type !== 'timestamp') {
+      const message = `'${attribute}' is not a date attribute of ${object}`;
+      throw new ApiError('VALIDATION_ERROR', message, {
+        issues: [{ path: 'dateRange.attribute', code: 'invalid_date_attribute', message }],
+      });
+    }
+  }
   if (definition.sort !== undefined) resolveOrder(object, definition.sort);
   if (definition.columns !== undefined) checkColumns(object, definition.columns);
 }
@@ -102,6 +118,7 @@ export async function createView(
       filter: input.filter,
       sort: input.sort,
       columns: input.columns,
+      dateRange: input.dateRange,
       shared: input.shared,
     })
     .returning();
