@@ -234,3 +234,16 @@ test('the REST routes spend the same rate limit as tRPC: over it, 429 with Retry
     await limited.close();
   }
 });
+
+test('a session cookie authenticates as on tRPC, and the role guard applies: a viewer lists but cannot start', async () => {
+  const viewerCookie = await app.sessionCookieFor('viewer@acme.test');
+  const listed = await call('listExports', { headers: { Cookie: viewerCookie } });
+  assert.equal(listed.response.status, 200);
+  assert.deepEqual(listed.body.exports, [], 'a viewer sees only their own exports');
+  const refused = await call('startExport', {
+    headers: { Cookie: viewerCookie },
+    body: { object: 'people', format: 'csv' },
+  });
+  assertCatalogError(refused, 'FORBIDDEN');
+  assert.equal(refused.body.details.required_role, 'member');
+});
