@@ -44,6 +44,7 @@ test('schedule an export from the dialog, run it now, see its export in the hist
 
   const run = page.locator('tr[data-export-id]').first();
   await expect(run).toContainText('Companies');
+  await expect(run.getByTestId('scheduled-run')).toHaveText('Scheduled run');
   const download = run.getByRole('button', { name: /^Download/ });
   await expect(download).toBeVisible({ timeout: 60_000 });
   const downloadEvent = page.waitForEvent('download');
