@@ -63,6 +63,9 @@ try {
       '--no-audit',
       '--no-fund',
       '--prefer-offline',
+      // @trpc/client names `typescript` as a peer: npm would fetch the newest TypeScript and its native
+      // binaries from the registry. The projects are checked with the repository's TypeScript instead.
+      '--legacy-peer-deps',
       tarball,
       `@types/node@${rootPackage.devDependencies['@types/node']}`,
     ],
