@@ -132,7 +132,7 @@ export const envDocs: Record<EnvVariable, { meaning: string; shownDefault?: stri
     meaning: 'running exports per workspace, across all processes; the rest wait as `queued`',
   },
   EXPORT_PDF_ROW_CAP: { meaning: 'larger PDF exports are refused up front' },
-  EXPORT_BATCH_SIZE: { meaning: 'rows read and written per batch by an export job' },
+  EXPORT_BATCH_SIZE: { meaning: 'rows read and written per batch by an export job (at most 250 on PGlite)' },
   EXPORT_LEASE_SECONDS: {
     meaning: 'a running export whose worker stopped heartbeating this long is taken over',
   },
