@@ -2,8 +2,9 @@ import { useId } from 'react';
 import { type ObjectSlug, objectSpec } from '../../../shared/catalog';
 import type { SavedView } from '../../../shared/views';
 import { ExportButton, useExportBlockedReason } from '../components/export-dialog/ExportButton';
+import type { RowSelection } from '../components/export-dialog/export-form';
 import type { FilterProblemView } from '../components/filter-bar/AdvancedFilterEditor';
-import { decomposeFilter } from '../components/filter-bar/filter-state';
+import { stateOfView, viewDefinitionOf } from '../components/filter-bar/filter-state';
 import { ViewsMenu } from '../components/saved-views/ViewsMenu';
 import { formatNumber } from '../components/ui/format';
 import { isViewModified, type RecordFilters } from './use-record-filters';
@@ -20,6 +21,7 @@ export function RecordsHeader({
   columns,
   total,
   problem,
+  selection,
 }: {
   object: ObjectSlug;
   filters: RecordFilters;
@@ -27,6 +29,8 @@ export function RecordsHeader({
   columns: string[];
   total: number | undefined;
   problem: FilterProblemView | null;
+  /** Rows selected in the table: the export dialog then offers them. */
+  selection?: RowSelection | null;
 }) {
   const spec = objectSpec(object);
   const view = views.find((candidate) => candidate.id === filters.viewId);
@@ -57,11 +61,11 @@ export function RecordsHeader({
           views={views}
           currentView={view ?? null}
           modified={viewModified}
-          current={{ filter: filters.composed.filter ?? {}, sort: [filters.sort], columns }}
+          current={{ ...viewDefinitionOf(object, filters.state), sort: [filters.sort], columns }}
           canSave={!problem}
           onApply={(next) =>
             filters.replace({
-              state: decomposeFilter(object, next?.filter ?? {}),
+              state: stateOfView(object, next ?? { filter: {} }),
               sort: next?.sort[0] ?? spec.defaultSort,
               viewId: next?.id ?? null,
             })
@@ -76,6 +80,7 @@ export function RecordsHeader({
           viewId={view && !viewModified ? view.id : null}
           blocked={blocked}
           reasonId={reasonId}
+          selection={selection}
         />
       </div>
       {blocked ? (

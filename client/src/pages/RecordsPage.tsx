@@ -1,10 +1,12 @@
 import { keepPreviousData } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { type ObjectSlug, objectSpec } from '../../../shared/catalog';
+import { maxSelectedIds } from '../../../shared/exports';
 import type { CrmRecord } from '../../../shared/records';
 import { useDocumentTitle } from '../app/document-title';
 import { ColumnsMenu } from '../components/data-table/ColumnsMenu';
 import { DataTable } from '../components/data-table/DataTable';
+import type { RowSelection } from '../components/export-dialog/export-form';
 import { FilterBar } from '../components/filter-bar/FilterBar';
 import { decomposeFilter, isFilterEmpty } from '../components/filter-bar/filter-state';
 import { Button } from '../components/ui/Button';
@@ -55,6 +57,30 @@ export function RecordsPage({ object }: { object: ObjectSlug }) {
   const records: CrmRecord[] = list.data?.records ?? [];
   const firstRow = pageIndex * pageSize + 1;
 
+  // Selected rows, kept across pages; "all N matching" is the filter itself. A new filter or sort clears it.
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  const [allMatching, setAllMatching] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter or sort is a new set of rows
+  useEffect(() => {
+    setSelected(new Set());
+    setAllMatching(false);
+  }, [inputKey]);
+  const changeSelection = (ids: readonly string[], on: boolean) => {
+    const next = new Set(allMatching ? records.map((record) => record.id) : selected);
+    for (const id of ids) {
+      if (on && next.size < maxSelectedIds) next.add(id);
+      else if (!on) next.delete(id);
+    }
+    setAllMatching(false);
+    setSelected(next);
+  };
+  const selection: RowSelection | null =
+    allMatching && total !== undefined
+      ? { ids: null, count: total }
+      : selected.size
+        ? { ids: [...selected], count: selected.size }
+        : null;
+
   return (
     <div className="page">
       <RecordsHeader
@@ -64,6 +90,7 @@ export function RecordsPage({ object }: { object: ObjectSlug }) {
         columns={columns}
         total={total}
         problem={problem}
+        selection={selection}
       />
       <FilterBar
         object={object}
@@ -78,6 +105,26 @@ export function RecordsPage({ object }: { object: ObjectSlug }) {
             {columns.length} of {exportableCount(object)} columns
             {filters.columns ? ' · changed here' : view ? ` · from “${view.name}”` : ''}
           </span>
+          {selection ? (
+            <span className="selection-bar" data-testid="selection-bar" aria-live="polite">
+              <strong className="numeric">{formatNumber(selection.count)} selected</strong>
+              {!allMatching && total !== undefined && total > selection.count ? (
+                <Button size="sm" variant="ghost" onClick={() => setAllMatching(true)}>
+                  Select all {formatNumber(total)} matching
+                </Button>
+              ) : null}
+              <Button
+                size="sm"
+                variant="ghost"
+                onClick={() => {
+                  setSelected(new Set());
+                  setAllMatching(false);
+                }}
+              >
+                Clear selection
+              </Button>
+            </span>
+          ) : null}
           <span ref={setScrollCueSlot} className="scroll-cue-slot" />
           <ColumnsMenu
             object={object}
@@ -124,6 +171,10 @@ export function RecordsPage({ object }: { object: ObjectSlug }) {
               onSort={filters.setSort}
               busy={list.isFetching}
               scrollCueSlot={scrollCueSlot}
+              selection={{
+                selected: allMatching ? new Set(records.map((record) => record.id)) : selected,
+                onChange: changeSelection,
+              }}
               caption={`${spec.plural}, sorted by ${filters.sort.attribute} ${filters.sort.direction}`}
             />
             <footer className="table-footer">

@@ -9,12 +9,12 @@ import type { FilterProblemView } from '../components/filter-bar/AdvancedFilterE
 import {
   type ComposedFilter,
   composeFilter,
-  decomposeFilter,
   type FilterState,
   parseColumns,
   parseFilterState,
   parseSort,
   pathInsideAdvanced,
+  stateOfView,
   writeSearch,
 } from '../components/filter-bar/filter-state';
 import { navigate, useLocation } from '../navigation';
@@ -52,14 +52,17 @@ export function problemView(
 /** Whether the filter, sort or columns on screen differ from what the applied view saved. */
 export function isViewModified(
   object: ObjectSlug,
-  view: Pick<SavedView, 'filter' | 'sort'> & { columns?: readonly string[] },
+  view: Pick<SavedView, 'filter' | 'sort'> & {
+    columns?: readonly string[];
+    dateRange?: SavedView['dateRange'];
+  },
   onScreen: Pick<RecordFilters, 'state' | 'sort'> & { columns?: readonly string[] | null },
 ): boolean {
   const saved = view.sort[0];
   const savedColumns = view.columns?.length ? view.columns : defaultColumns(object);
   return (
     (onScreen.columns != null && onScreen.columns.join(',') !== savedColumns.join(',')) ||
-    JSON.stringify(decomposeFilter(object, view.filter)) !== JSON.stringify(onScreen.state) ||
+    JSON.stringify(stateOfView(object, view)) !== JSON.stringify(onScreen.state) ||
     (saved !== undefined &&
       (saved.attribute !== onScreen.sort.attribute || saved.direction !== onScreen.sort.direction))
   );

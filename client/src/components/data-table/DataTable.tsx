@@ -16,6 +16,7 @@ export function DataTable({
   busy,
   caption,
   scrollCueSlot,
+  selection,
 }: {
   object: ObjectSlug;
   columns: readonly string[];
@@ -26,6 +27,11 @@ export function DataTable({
   caption: string;
   /** Where the "more columns" cue goes (the table's toolbar), so it never covers a column header. */
   scrollCueSlot?: HTMLElement | null;
+  /** Row selection (a checkbox column), for exporting what is selected. */
+  selection?: {
+    selected: ReadonlySet<string>;
+    onChange(ids: readonly string[], selected: boolean): void;
+  };
 }) {
   const spec = objectSpec(object);
   const attributes = columns.flatMap((slug) =>
@@ -52,6 +58,15 @@ export function DataTable({
           <caption className="visually-hidden">{caption}</caption>
           <thead>
             <tr>
+              {selection ? (
+                <th scope="col" className="col-select">
+                  <PageCheckbox
+                    ids={records.map((record) => record.id)}
+                    selected={selection.selected}
+                    onChange={selection.onChange}
+                  />
+                </th>
+              ) : null}
               {attributes.map((attribute) => {
                 const sorted = sort.attribute === attribute.slug ? sort.direction : undefined;
                 return (
@@ -87,7 +102,17 @@ export function DataTable({
           </thead>
           <tbody>
             {records.map((record) => (
-              <tr key={record.id}>
+              <tr key={record.id} aria-selected={selection ? selection.selected.has(record.id) : undefined}>
+                {selection ? (
+                  <td className="col-select">
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${rowName(record, attributes[0]?.slug)}`}
+                      checked={selection.selected.has(record.id)}
+                      onChange={(event) => selection.onChange([record.id], event.target.checked)}
+                    />
+                  </td>
+                ) : null}
                 {attributes.map((attribute, index) => (
                   <td key={attribute.slug} className={`col-${attribute.type}`}>
                     {index === 0 && attribute.type !== 'reference' ? (
@@ -130,6 +155,41 @@ export function DataTable({
           )
         : null}
     </div>
+  );
+}
+
+/** A row's name for its checkbox's label: its first column's text, else its id. */
+function rowName(record: CrmRecord, slug: string | undefined): string {
+  const value = slug ? record[slug] : undefined;
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  if (value && typeof value === 'object' && !Array.isArray(value) && value.name) return value.name;
+  return record.id;
+}
+
+/** Selects or clears every row of the page; mixed when some are selected. */
+function PageCheckbox({
+  ids,
+  selected,
+  onChange,
+}: {
+  ids: readonly string[];
+  selected: ReadonlySet<string>;
+  onChange(ids: readonly string[], selected: boolean): void;
+}) {
+  const ref = useRef<HTMLInputElement>(null);
+  const count = ids.filter((id) => selected.has(id)).length;
+  const all = ids.length > 0 && count === ids.length;
+  useEffect(() => {
+    if (ref.current) ref.current.indeterminate = count > 0 && !all;
+  }, [count, all]);
+  return (
+    <input
+      ref={ref}
+      type="checkbox"
+      aria-label="Select every row on this page"
+      checked={all}
+      onChange={(event) => onChange(ids, event.target.checked)}
+    />
   );
 }
 

@@ -46,6 +46,7 @@ export function ExportButton(
           columns={props.columns}
           views={props.views}
           viewId={props.viewId}
+          selection={props.selection}
           onClose={() => setOpen(false)}
         />
       ) : null}

@@ -9,7 +9,13 @@ import type { DateRangeInput, ExportFormat, StartExportInput } from '../../../..
 import { andFilters } from '../../../../shared/filters';
 import type { FilterInput, SortInput } from '../../../../shared/records';
 
-export type ExportScope = 'current' | 'view' | 'all';
+export type ExportScope = 'current' | 'view' | 'all' | 'selected';
+
+/** Rows selected on the record page: by id, or "all N matching" the page's filter (`ids` null). */
+export interface RowSelection {
+  ids: string[] | null;
+  count: number;
+}
 
 export interface ColumnChoice {
   slug: string;
@@ -106,15 +112,19 @@ export function dateRangeFilter(range: DateRangeInput | undefined): FilterInput 
 export function startInput(
   object: ObjectSlug,
   form: ExportForm,
-  page: { filter: FilterInput | undefined; sort: SortInput[number] },
+  page: { filter: FilterInput | undefined; sort: SortInput[number]; selection?: RowSelection | null },
 ): StartExportInput {
   const dateRange = dateRangeOf(form);
+  const selectedIds = form.scope === 'selected' ? page.selection?.ids : null;
+  // "All N matching" selected is the page's filter; selected ids are just those rows.
+  const pageFilter = form.scope === 'current' || (form.scope === 'selected' && !selectedIds);
   return {
     object,
     format: form.format,
     ...(form.scope === 'view' && form.viewId ? { viewId: form.viewId } : {}),
-    ...(form.scope === 'current' && page.filter ? { filter: page.filter } : {}),
-    ...(form.scope === 'current' ? { sort: [page.sort] } : {}),
+    ...(pageFilter && page.filter ? { filter: page.filter } : {}),
+    ...(selectedIds?.length ? { ids: selectedIds } : {}),
+    ...(form.scope === 'current' || form.scope === 'selected' ? { sort: [page.sort] } : {}),
     ...(dateRange ? { dateRange } : {}),
     columns: form.columns.filter((column) => column.checked).map((column) => column.slug),
     options: {
@@ -134,7 +144,7 @@ export function estimateInput(
   page: { filter: FilterInput | undefined },
 ): { filter?: FilterInput; viewId?: string } {
   const dates = dateRangeFilter(dateRangeOf(form));
-  const base = form.scope === 'current' ? page.filter : undefined;
+  const base = form.scope === 'current' || form.scope === 'selected' ? page.filter : undefined;
   const filter = andFilters(base, dates);
   return {
     ...(Object.keys(filter).length ? { filter } : {}),

@@ -1,5 +1,7 @@
 import { type AttributeSpec, type ObjectSlug, objectSpec } from '../../../../shared/catalog';
+import type { DatePreset as SharedDatePreset } from '../../../../shared/date-presets';
 import type { FilterInput, SortInput } from '../../../../shared/records';
+import type { ViewDateRange } from '../../../../shared/views';
 
 /**
  * The record pages' filter state: what the filter bar shows, what the URL carries, and how it becomes one
@@ -265,6 +267,47 @@ export function composeFilter(object: ObjectSlug, state: FilterState, now = new 
     advancedPath: advancedIndex < 0 ? null : parts.length === 1 ? '' : `$and[${advancedIndex}]`,
     advancedError: advanced.error ?? null,
   };
+}
+
+// ---- relative ranges in saved views ---------------------------------------------------------------
+
+/** The bar's relative presets as the shared ones a view stores (shared/date-presets.ts). */
+const viewPresets = {
+  '7d': 'last_7_days',
+  '30d': 'last_30_days',
+  '90d': 'last_90_days',
+  year: 'this_year',
+} as const satisfies Partial<Record<DatePreset, SharedDatePreset>>;
+
+/**
+ * What a view saves of the bar: a relative preset as itself (`dateRange`), resolved whenever the view
+ * is opened, and the rest as the filter; a custom range stays in the filter, as fixed dates.
+ */
+export function viewDefinitionOf(
+  object: ObjectSlug,
+  state: FilterState,
+): { filter: FilterInput; dateRange: ViewDateRange | null } {
+  const preset = state.date && state.date !== 'custom' ? viewPresets[state.date] : undefined;
+  if (!preset) return { filter: composeFilter(object, state).filter ?? {}, dateRange: null };
+  return {
+    filter: composeFilter(object, { ...state, date: null }).filter ?? {},
+    dateRange: { attribute: objectSpec(object).dateAttribute, preset },
+  };
+}
+
+/** The bar's state for a saved view: its filter, and its relative range as the bar's preset. */
+export function stateOfView(
+  object: ObjectSlug,
+  view: { filter: FilterInput; dateRange?: ViewDateRange | null },
+  now = new Date(),
+): FilterState {
+  const state = decomposeFilter(object, view.filter, now);
+  const range = view.dateRange;
+  if (!range || range.attribute !== objectSpec(object).dateAttribute) return state;
+  const barPreset = (Object.keys(viewPresets) as (keyof typeof viewPresets)[]).find(
+    (key) => viewPresets[key] === range.preset,
+  );
+  return barPreset ? { ...state, date: barPreset } : state;
 }
 
 // ---- reading a saved filter back into the bar -----------------------------------------------------

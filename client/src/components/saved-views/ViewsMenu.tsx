@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { structuredErrorOf } from '../../../../shared/api-errors';
 import { type ObjectSlug, objectSpec } from '../../../../shared/catalog';
 import type { FilterInput, SortInput } from '../../../../shared/records';
-import type { SavedView } from '../../../../shared/views';
+import type { SavedView, ViewDateRange } from '../../../../shared/views';
 import { hasRole, useSession } from '../../app/session';
 import { trpc } from '../../trpc';
 import { Button } from '../ui/Button';
@@ -24,7 +24,8 @@ export function ViewsMenu({
   views: readonly SavedView[];
   currentView: SavedView | null;
   modified: boolean;
-  current: { filter: FilterInput; sort: SortInput; columns: string[] };
+  /** What is on screen; a relative date range ("Last 7 days") is saved as `dateRange`, not as dates. */
+  current: { filter: FilterInput; dateRange: ViewDateRange | null; sort: SortInput; columns: string[] };
   canSave: boolean;
   onApply(view: SavedView | null): void;
 }) {
@@ -76,6 +77,7 @@ export function ViewsMenu({
                     object,
                     name,
                     filter: current.filter,
+                    dateRange: current.dateRange,
                     sort: current.sort,
                     columns: current.columns,
                     shared: isShared,
@@ -160,6 +162,7 @@ export function ViewsMenu({
                       update.mutate({
                         id: currentView.id,
                         filter: current.filter,
+                        dateRange: current.dateRange,
                         sort: current.sort,
                         columns: current.columns,
                       })
