@@ -4,10 +4,9 @@ import { ErrorDetails } from '../ui/ErrorDetails';
 import { formatBytes, formatDateTime, formatDuration, formatNumber } from '../ui/format';
 import { ProgressBar } from '../ui/ProgressBar';
 
-/** The id of the request that started the export, which finds its log lines (null on older servers). */
+/** The id of the request that started the export (its X-Request-Id), which finds its log lines. */
 export function exportRequestId(summary: ExportSummary): string | null {
-  const candidate = (summary as { requestId?: unknown }).requestId;
-  return typeof candidate === 'string' && candidate ? candidate : null;
+  return summary.requestId;
 }
 
 export function phaseOf(summary: ExportSummary): string {
