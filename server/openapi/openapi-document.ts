@@ -54,10 +54,10 @@ function proceduresOf(): [string, ProcedureDef][] {
 }
 
 /**
- * Procedures built on authedProcedure carry its middleware: they need a session or a key. The others
+ * Procedures built on authedProcedure carry the middleware it adds (its last): they need a session or a key. The others
  * (auth.login, auth.logout) are public.
  */
-const authMiddleware = (authedProcedure._def as unknown as ProcedureDef).middlewares[0];
+const authMiddleware = (authedProcedure._def as unknown as ProcedureDef).middlewares.at(-1);
 const isPublic = (procedure: ProcedureDef) => !procedure.middlewares.includes(authMiddleware);
 
 /** JSON Schemas of the registered schemas, `$ref`s between them pointing into components. */
