@@ -1,9 +1,7 @@
-import type { AttributeSpec } from '../../../../shared/catalog';
+import { type AttributeSpec, optionLabel } from '../../../../shared/catalog';
 import type { RecordValue } from '../../../../shared/records';
 import { Link } from '../../navigation';
 import { formatDate, formatDateTime, formatNumber } from '../ui/format';
-
-const humanize = (value: string) => value.charAt(0).toUpperCase() + value.slice(1).replace(/_/g, ' ');
 
 /** One attribute's value, shown the way its type reads best; references by name, linked. */
 export function CellValue({
@@ -27,7 +25,7 @@ export function CellValue({
       );
     }
     case 'select':
-      return <span className={`badge badge-${String(value)}`}>{humanize(String(value))}</span>;
+      return <span className={`badge badge-${String(value)}`}>{optionLabel(String(value))}</span>;
     case 'multiselect':
       return (
         <span className="tag-list">

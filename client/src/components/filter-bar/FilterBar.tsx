@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import type { AttributeSpec, ObjectSlug } from '../../../../shared/catalog';
-import { objectSpec } from '../../../../shared/catalog';
+import { objectSpec, optionLabel } from '../../../../shared/catalog';
 import { Button } from '../ui/Button';
 import { Popover } from '../ui/Popover';
 import { AdvancedFilterEditor, type FilterProblemView } from './AdvancedFilterEditor';
@@ -17,7 +17,8 @@ import {
   toDateInput,
 } from './filter-state';
 
-const humanize = (value: string) => value.charAt(0).toUpperCase() + value.slice(1).replace(/_/g, ' ');
+// Option labels as files carry them too (the catalog's rule).
+const humanize = optionLabel;
 
 function summarize(values: readonly string[]): string {
   if (values.length <= 2) return values.map(humanize).join(', ');
