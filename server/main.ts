@@ -6,6 +6,7 @@ import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
 import { startExportThread } from './exports/export-thread-host';
 import { createLogger } from './logger';
+import { startMetricsServer } from './metrics/http-metrics';
 import { startExportScheduler } from './schedules/scheduler';
 
 /**
@@ -37,14 +38,22 @@ const services = createServices(env, database, logger);
 // On Postgres the workers run in a worker thread, off the web's event loop (their CPU work held requests
 // up for seconds); the bundle dist/server.mjs has the thread's bundle beside it, `npm run dev` does not.
 // PGlite belongs to this thread, so there they run here, in batches small enough to keep requests moving.
+// `npm run web` (--web): no workers and no scheduler here; `npm run worker` processes elsewhere run them.
+const webOnly = process.argv.includes('--web');
+if (webOnly && database.kind === 'pglite')
+  logger.warn(
+    'web only on PGlite: no other process can run its exports (they wait for a worker); use npm start',
+  );
 const threadEntry = new URL('./export-thread.mjs', import.meta.url);
-const exportsOffThread = database.kind === 'postgres' && existsSync(fileURLToPath(threadEntry));
-const engine = await startExportEngine(services, { workers: !exportsOffThread });
+const exportsOffThread = !webOnly && database.kind === 'postgres' && existsSync(fileURLToPath(threadEntry));
+const engine = await startExportEngine(services, { workers: !webOnly && !exportsOffThread });
 const exportThread = exportsOffThread ? await startExportThread(threadEntry, logger) : undefined;
 // Scheduled exports start their runs from here (and from every `npm run worker`): each due run exactly once.
-const scheduler = startExportScheduler(services);
+const scheduler = webOnly ? undefined : startExportScheduler(services);
 phases.engine_ms = phaseMs();
 const app = await startHttp(services);
+// METRICS_PORT: /metrics on a port of its own (this process's, with its export thread's merged in).
+if (env.METRICS_PORT) await startMetricsServer(env.METRICS_PORT, database);
 phases.http_ms = phaseMs();
 
 const bootMs = Math.round(performance.now() - bootStarted);
@@ -54,7 +63,7 @@ logger.info(
   {
     url: app.url,
     database: database.kind,
-    exports: exportsOffThread ? 'worker thread' : 'in process',
+    exports: webOnly ? 'none (web only)' : exportsOffThread ? 'worker thread' : 'in process',
     boot_ms: bootMs,
     process_ms: processMs,
     ...phases,
@@ -72,9 +81,10 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await app.stop();
-  await scheduler.stop();
+  await scheduler?.stop();
   await exportThread?.stop();
   await engine.stop();
+  await services.rateLimits.close();
   await database.close();
   process.exit(0);
 }
