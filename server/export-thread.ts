@@ -4,6 +4,7 @@ import { openDatabase } from './db/database';
 import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
 import { createLogger } from './logger';
+import { metricsSnapshot } from './metrics/metrics';
 
 /**
  * The export workers of `npm start` on Postgres, in a worker thread of the web process (started by
@@ -19,6 +20,11 @@ const logger = createLogger(env.LOG_LEVEL).child({ thread: 'exports' });
 const database = await openDatabase({ databaseUrl: env.DATABASE_URL });
 const engine = await startExportEngine(createServices(env, database, logger), { workers: true });
 port.on('message', (message: unknown) => {
+  // The host's /metrics adds this thread's export and delivery metrics to its own.
+  if (message === 'metrics') {
+    void metricsSnapshot().then((metrics) => port.postMessage({ metrics }));
+    return;
+  }
   if (message !== 'stop') return;
   // Running exports go back to the queue; the process is about to end.
   void engine

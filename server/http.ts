@@ -12,6 +12,8 @@ import { type AppServices, createContext } from './context';
 import { ApiError } from './errors/api-error';
 import { isUnexpected, toApiError, toStructuredError } from './errors/to-structured';
 import { assertJsonContentType, readBody } from './http-body';
+import { answerMetrics, createRouteLabeler, recordHttpRequest } from './metrics/http-metrics';
+import { serveProcessMetrics } from './metrics/metrics';
 import { projectRoot } from './project-root';
 
 /** A plain route under /api/. Its errors (thrown ApiErrors or anything else) answer with the flat shape. */
@@ -158,6 +160,10 @@ export function createRequestHandler(options: {
     { method: 'GET', path: '/health', handle: (_request, response) => healthCheck(services, response) },
     ...(options.apiRoutes ?? []),
   ];
+  const routeLabel = createRouteLabeler(options.router, apiRoutes);
+  // METRICS=true: GET /metrics on this port (with METRICS_PORT it has a port of its own, see main.ts).
+  const metricsHere = services.env.METRICS && !services.env.METRICS_PORT;
+  if (metricsHere) serveProcessMetrics(services.database);
 
   const trpcHandler = createHTTPHandler({
     router: options.router,
@@ -280,6 +286,7 @@ export function createRequestHandler(options: {
     for (const [name, value] of Object.entries(securityHeaders)) response.setHeader(name, value);
     response.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      recordHttpRequest(routeLabel, request, response.statusCode, ms / 1000);
       logger.info(
         {
           request_id: requestId,
@@ -293,7 +300,9 @@ export function createRequestHandler(options: {
     });
     const route = async (): Promise<void> => {
       const url = parseRequestUrl(request.url);
-      if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) await handleTrpc(request, response);
+      if (metricsHere && url.pathname === '/metrics') await answerMetrics(request, response);
+      else if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/'))
+        await handleTrpc(request, response);
       else if (url.pathname === '/api' || url.pathname.startsWith('/api/'))
         await handleApi(request, response, url, requestId);
       else await serveClient(request, url, response, services.env.NODE_ENV === 'production');

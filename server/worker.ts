@@ -2,6 +2,7 @@ import { createServices, openAppDatabase } from './app';
 import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
 import { createLogger } from './logger';
+import { startMetricsServer } from './metrics/http-metrics';
 import { startExportScheduler } from './schedules/scheduler';
 
 /**
@@ -17,6 +18,10 @@ const database = await openAppDatabase(env);
 const services = createServices(env, database, logger);
 const engine = await startExportEngine(services, { workers: true });
 const scheduler = startExportScheduler(services);
+// A worker has no HTTP port: its metrics (exports, deliveries) are served on METRICS_PORT, one per process.
+if (env.METRICS_PORT) await startMetricsServer(env.METRICS_PORT, database);
+else if (env.METRICS)
+  logger.warn('METRICS=true does nothing in a worker: set METRICS_PORT to serve its /metrics');
 logger.info({ database: database.kind, pid: process.pid }, 'export worker started');
 
 let stopping = false;

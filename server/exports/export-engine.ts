@@ -4,6 +4,7 @@ import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { AppServices, ExportQueue } from '../context';
 import { ttlToMs } from '../env';
+import { observeDelivery, observeExportRun } from '../metrics/metrics';
 import { expireExports } from './expire-exports';
 import { type ClaimedExport, claimNextExport, failExhaustedExports } from './export-queue';
 import { createExportSignals } from './export-signals';
@@ -155,7 +156,12 @@ export async function startExportEngine(
       },
       async run(claimed, shutdown) {
         try {
-          return await runExport(deps, claimed, shutdown);
+          return await observeExportRun(
+            database,
+            claimed,
+            () => runExport(deps, claimed, shutdown),
+            () => cancelledAt.has(claimed.id),
+          );
         } finally {
           cancelledAt.delete(claimed.id);
         }
@@ -176,7 +182,7 @@ export async function startExportEngine(
         const summary = await loadExportSummary(database, job.data.exportId);
         if (!summary) return;
         const message = exportEmail(summary, job.data.event, env.APP_URL);
-        await mailer.send({ to: summary.requestedBy.email, ...message });
+        await observeDelivery('email', () => mailer.send({ to: summary.requestedBy.email, ...message }));
       },
     );
     await workWebhookQueue(boss, queues.webhook, {

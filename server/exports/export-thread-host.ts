@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { addThreadMetrics, type MetricsSnapshot } from '../metrics/metrics';
 
 export interface ExportThread {
   stop(): Promise<void>;
@@ -44,9 +45,11 @@ export async function startExportThread(entry: URL, logger: Logger): Promise<Exp
     });
 
   await spawn();
+  const removeMetrics = addThreadMetrics(() => threadMetrics(current));
   return {
     async stop() {
       stopping = true;
+      removeMetrics();
       const worker = current;
       if (!worker) return;
       const stopped = new Promise<void>((resolve) => {
@@ -63,4 +66,23 @@ export async function startExportThread(entry: URL, logger: Logger): Promise<Exp
       await worker.terminate();
     },
   };
+}
+
+/** Asks the thread for its metrics (for the host's /metrics); undefined if it does not answer within 2 s. */
+function threadMetrics(worker: Worker | undefined): Promise<MetricsSnapshot | undefined> {
+  if (!worker) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (typeof message !== 'object' || message === null || !('metrics' in message)) return;
+      done((message as { metrics: MetricsSnapshot }).metrics);
+    };
+    const done = (metrics: MetricsSnapshot | undefined) => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      resolve(metrics);
+    };
+    const timer = setTimeout(() => done(undefined), 2000);
+    worker.on('message', onMessage);
+    worker.postMessage('metrics');
+  });
 }

@@ -2,6 +2,7 @@ import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/database';
 import type { Env } from '../../env';
+import { observeDelivery } from '../../metrics/metrics';
 import { loadExportSummary } from '../export-summary-loader';
 import type { ExportEvent } from '../run-export';
 import { deliverWebhook, WebhookRefusedError } from './export-webhook';
@@ -31,10 +32,12 @@ export async function workWebhookQueue(
     const url = summary?.request.notify?.webhookUrl;
     if (!summary || !url) return;
     try {
-      await deliverWebhook(url, webhookSecret(env), job.data.event, summary, job.id, {
-        allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
-        timeoutMs: env.WEBHOOK_TIMEOUT_SECONDS * 1000,
-      });
+      await observeDelivery('webhook', () =>
+        deliverWebhook(url, webhookSecret(env), job.data.event, summary, job.id, {
+          allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+          timeoutMs: env.WEBHOOK_TIMEOUT_SECONDS * 1000,
+        }),
+      );
     } catch (error) {
       const refused = error instanceof WebhookRefusedError;
       logger.warn(
