@@ -125,6 +125,23 @@ describe('the model', () => {
     assert.equal((await member.exportStatus.query({ exportId: run.id })).scheduleId, null);
   });
 
+  test('a relative date range is saved as such: each run resolves it when it runs', async () => {
+    const schedule = await member.exportSchedules.create.mutate({
+      name: 'Last month’s activities, for the board',
+      request: {
+        object: 'activities',
+        format: 'xlsx',
+        dateRange: { attribute: 'occurred_at', preset: 'last_month' },
+      },
+      schedule: { frequency: 'monthly', dayOfMonth: 1, time: '07:00', timezone: 'Europe/Paris' },
+    });
+    assert.deepEqual(schedule.request.dateRange, { attribute: 'occurred_at', preset: 'last_month' });
+    const run = await member.exportSchedules.runNow.mutate({ id: schedule.id });
+    assert.deepEqual(run.request.dateRange, { attribute: 'occurred_at', preset: 'last_month' });
+    await settle(member, schedule.id);
+    await member.exportSchedules.delete.mutate({ id: schedule.id });
+  });
+
   test('the request is validated as startExport validates it, and the rule too', async () => {
     const base = {
       name: 'x',
