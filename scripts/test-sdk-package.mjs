@@ -6,8 +6,9 @@
  *   nodenext   as written (module nodenext, exactOptionalPropertyTypes on)
  *   bundler    module preserve + moduleResolution bundler (exactOptionalPropertyTypes on)
  *   node16     module node16, exactOptionalPropertyTypes off
- * and runs `tsc --noEmit` on packages/sdk/test/consumer.ts and the README's SDK example in each (its `@ts-expect-error` lines fail the
- * check if the types degrade to `any`). Then it starts the compiled server (dist/server.mjs) on a fresh
+ * and runs `tsc --noEmit` in each on packages/sdk/test/consumer.ts (its `@ts-expect-error` lines fail the
+ * check if the types degrade to `any`) and on the examples of README.md and packages/sdk/README.md, as
+ * written. Then it starts the compiled server (dist/server.mjs) on a fresh
  * PGlite directory, makes an API key, and runs packages/sdk/test/consumer-run.mjs with plain `node`: an
  * export started, followed and downloaded, and one through exportToFile.
  */
@@ -109,6 +110,7 @@ try {
       path.join(project, 'consumer.ts'),
     );
     writeFileSync(path.join(project, 'readme-example.ts'), readmeExample());
+    writeFileSync(path.join(project, 'package-readme-example.ts'), packageReadmeExample());
   }
   // The three checks run at once (tsc is single-threaded; this is most of the test's time).
   log(`tsc --noEmit in ${Object.keys(projects).join(', ')}`);
@@ -161,6 +163,14 @@ function readmeExample() {
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
   const match = /<!-- sdk-example[^>]*-->\n```ts\n([\s\S]*?)```/.exec(readme);
   if (!match) throw new Error('README.md has no SDK example after <!-- sdk-example … -->');
+  return match[1];
+}
+
+/** The example of the package's own README (its first ```ts block). */
+function packageReadmeExample() {
+  const readme = readFileSync(path.join(root, 'packages', 'sdk', 'README.md'), 'utf8');
+  const match = /```ts\n([\s\S]*?)```/.exec(readme);
+  if (!match) throw new Error('packages/sdk/README.md has no ```ts example');
   return match[1];
 }
 
