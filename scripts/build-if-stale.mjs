@@ -47,7 +47,8 @@ if (clientOutput < newestMtime(['client', 'shared', 'vite.config.ts', 'package-l
     [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'],
   );
 
-const serverOutput = mtimeOf('dist/server.mjs');
+// The server and its export thread's bundle are built together; either missing or stale rebuilds both.
+const serverOutput = Math.min(mtimeOf('dist/server.mjs'), mtimeOf('dist/export-thread.mjs'));
 if (serverOutput < newestMtime(['server', 'shared', 'drizzle/schema.ts', 'package-lock.json']))
   run(
     serverOutput ? 'rebuilding the server (sources changed)' : 'building the server (first start)',
