@@ -1,6 +1,21 @@
 import { type KeyboardEvent, useId, useRef, useState } from 'react';
 import type { ColumnChoice } from './export-form';
 
+/**
+ * Consecutive columns in runs: a linked record's columns left out of the file (`group`, the relation)
+ * are shown together under it; the chosen ones and the object's own are not grouped.
+ */
+function runsOf(columns: readonly ColumnChoice[]) {
+  const runs: { group?: string; items: { column: ColumnChoice; index: number }[] }[] = [];
+  columns.forEach((column, index) => {
+    const group = column.checked ? undefined : column.group;
+    const last = runs.at(-1);
+    if (last && last.group === group) last.items.push({ column, index });
+    else runs.push({ group, items: [{ column, index }] });
+  });
+  return runs;
+}
+
 /** Moves the item at `from` to `to`; out-of-range moves return the list unchanged. */
 export function moveColumn<T>(items: readonly T[], from: number, to: number): T[] {
   if (to < 0 || to >= items.length || from === to || from < 0 || from >= items.length) return [...items];
@@ -106,6 +121,47 @@ export function ColumnPicker({
     }
   }
 
+  const option = (column: ColumnChoice, index: number) => (
+    <div
+      key={column.slug}
+      id={`${optionId}-${column.slug}`}
+      data-slug={column.slug}
+      role="option"
+      aria-selected={column.checked}
+      aria-posinset={index + 1}
+      aria-setsize={columns.length}
+      tabIndex={index === activeIndex ? 0 : -1}
+      className={`column-item${column.checked ? '' : ' is-off'}${index === activeIndex ? ' is-active' : ''}`}
+      draggable
+      onFocus={() => setActiveSlug(column.slug)}
+      onClick={() => {
+        setActiveSlug(column.slug);
+        toggle(column.slug);
+      }}
+      onKeyDown={() => {}}
+      onDragStart={() => {
+        dragged.current = index;
+      }}
+      onDragOver={(event) => event.preventDefault()}
+      onDrop={(event) => {
+        event.preventDefault();
+        if (dragged.current !== null) move(dragged.current, index);
+        dragged.current = null;
+      }}
+    >
+      <span className="drag-handle" aria-hidden="true">
+        ⋮⋮
+      </span>
+      <span className={`check-box${column.checked ? ' is-checked' : ''}`} aria-hidden="true">
+        {column.checked ? '✓' : ''}
+      </span>
+      <span className="column-label">{column.label}</span>
+      <span className="column-position subtle numeric" aria-hidden="true">
+        {index + 1}
+      </span>
+    </div>
+  );
+
   return (
     <div className={`form-section column-picker${compact ? ' is-compact' : ''}`}>
       <div className="section-head">
@@ -142,46 +198,22 @@ export function ColumnPicker({
         aria-invalid={checkedCount === 0 || undefined}
         onKeyDown={onKeyDown}
       >
-        {columns.map((column, index) => (
-          <div
-            key={column.slug}
-            id={`${optionId}-${column.slug}`}
-            data-slug={column.slug}
-            role="option"
-            aria-selected={column.checked}
-            aria-posinset={index + 1}
-            aria-setsize={columns.length}
-            tabIndex={index === activeIndex ? 0 : -1}
-            className={`column-item${column.checked ? '' : ' is-off'}${index === activeIndex ? ' is-active' : ''}`}
-            draggable
-            onFocus={() => setActiveSlug(column.slug)}
-            onClick={() => {
-              setActiveSlug(column.slug);
-              toggle(column.slug);
-            }}
-            onKeyDown={() => {}}
-            onDragStart={() => {
-              dragged.current = index;
-            }}
-            onDragOver={(event) => event.preventDefault()}
-            onDrop={(event) => {
-              event.preventDefault();
-              if (dragged.current !== null) move(dragged.current, index);
-              dragged.current = null;
-            }}
-          >
-            <span className="drag-handle" aria-hidden="true">
-              ⋮⋮
-            </span>
-            <span className={`check-box${column.checked ? ' is-checked' : ''}`} aria-hidden="true">
-              {column.checked ? '✓' : ''}
-            </span>
-            <span className="column-label">{column.label}</span>
-            <span className="column-position subtle numeric" aria-hidden="true">
-              {index + 1}
-            </span>
-          </div>
-        ))}
+        {runsOf(columns).map((run) =>
+          run.group ? (
+            <div
+              key={`group-${run.group}-${run.items[0]?.index}`}
+              role="group"
+              aria-label={`From ${run.group}`}
+            >
+              <div className="column-group-label subtle" aria-hidden="true">
+                From {run.group}
+              </div>
+              {run.items.map(({ column, index }) => option(column, index))}
+            </div>
+          ) : (
+            run.items.map(({ column, index }) => option(column, index))
+          ),
+        )}
       </div>
       <div className="column-move-bar">
         <span className="subtle">{active ? active.label : ''}</span>

@@ -2,6 +2,7 @@ import {
   type AttributeSpec,
   exportableAttributes,
   exportColumnGroups,
+  isPathAttribute,
   type ObjectSlug,
   objectSpec,
 } from '../../../../shared/catalog';
@@ -21,6 +22,8 @@ export interface ColumnChoice {
   slug: string;
   label: string;
   checked: boolean;
+  /** The linked record a path column comes from (`Company` for `company.domain`), to group it under. */
+  group?: string;
 }
 
 export interface ExportForm {
@@ -47,9 +50,15 @@ export function initialColumns(
 ): ColumnChoice[] {
   const picked = chosen.flatMap((slug) => attributes.filter((attribute) => attribute.slug === slug));
   const rest = attributes.filter((attribute) => !chosen.includes(attribute.slug));
+  const choice = (attribute: AttributeSpec, checked: boolean): ColumnChoice => ({
+    slug: attribute.slug,
+    label: attribute.label,
+    checked,
+    ...(isPathAttribute(attribute) ? { group: attribute.via.label } : {}),
+  });
   return [
-    ...picked.map((attribute) => ({ slug: attribute.slug, label: attribute.label, checked: true })),
-    ...rest.map((attribute) => ({ slug: attribute.slug, label: attribute.label, checked: false })),
+    ...picked.map((attribute) => choice(attribute, true)),
+    ...rest.map((attribute) => choice(attribute, false)),
   ];
 }
 
