@@ -420,6 +420,62 @@ describe('only the changes since the last successful run', () => {
     await member.exportSchedules.delete.mutate({ id: schedule.id });
   });
 
+  test('a record written by a transaction still open when the window closes is in the next run (Postgres)', {
+    skip: process.env.DATABASE_URL
+      ? false
+      : 'PGlite runs one transaction at a time: none can be open across a run',
+  }, async () => {
+    const schedule = await member.exportSchedules.create.mutate({
+      name: 'Open transactions',
+      request: { object: 'people', format: 'json', options: { jsonLines: true } },
+      schedule: { frequency: 'daily', time: '03:00', timezone: 'UTC' },
+      mode: 'changes',
+    });
+    await member.exportSchedules.runNow.mutate({ id: schedule.id });
+    await settle(member, schedule.id);
+
+    // Another connection inserts a person (stamped with its transaction's start) and commits only after
+    // the next run's window has closed and its export has read the data.
+    const postgres = (await import('postgres')).default;
+    const other = postgres(app.services.env.DATABASE_URL ?? '', { max: 1, onnotice: () => {} });
+    let commit = () => {};
+    const committed = new Promise<void>((resolve) => {
+      commit = resolve;
+    });
+    let inserted: (value: string) => void = () => {};
+    const insertedId = new Promise<string>((resolve) => {
+      inserted = resolve;
+    });
+    const [acme] = await app.database.query<{ id: string }>(`select id from workspaces where slug = 'acme'`);
+    const transaction = other.begin(async (sql) => {
+      const [row] = await sql<{ id: string }[]>`
+        insert into people (workspace_id, email, first_name) values (${acme?.id ?? ''}, 'slow.writer@acme.test', 'Slow')
+        returning id`;
+      inserted(row?.id ?? '');
+      await committed;
+    });
+    const slowId = await insertedId;
+    try {
+      const second = await member.exportSchedules.runNow.mutate({ id: schedule.id });
+      await settle(member, schedule.id);
+      assert.ok(
+        !(await downloadedIds(member, second.id)).includes(slowId),
+        'not committed when the run read',
+      );
+    } finally {
+      commit();
+      await transaction;
+      await other.end();
+    }
+    const third = await member.exportSchedules.runNow.mutate({ id: schedule.id });
+    await settle(member, schedule.id);
+    assert.ok(
+      (await downloadedIds(member, third.id)).includes(slowId),
+      'its stamp is older than the second window’s end, yet it is not lost: the next run has it',
+    );
+    await member.exportSchedules.delete.mutate({ id: schedule.id });
+  });
+
   test('a chosen start: the first run takes only what changed since then', async () => {
     const since = new Date(Date.now() - 60_000).toISOString();
     const before = await member.people.assert.mutate({
