@@ -200,6 +200,7 @@ export function ColumnPicker({
       >
         {runsOf(columns).map((run) =>
           run.group ? (
+            // biome-ignore lint/a11y/useSemanticElements: the listbox pattern's option group is role="group"; a fieldset is not allowed in a listbox
             <div
               key={`group-${run.group}-${run.items[0]?.index}`}
               role="group"
