@@ -46,6 +46,9 @@ function isoTime(iso: string): string {
   return `${local}.${iso.slice(20, 23)}${sign}${hours}:${String(Math.abs(offset) % 60).padStart(2, '0')}`;
 }
 
+/** The README's CSV rule: `=`, `@`, a tab or a line break first, or `+`/`-` before anything but a number. */
+const safe = (text: string) => (/^[=@\t\r\n]|^[+-](?![0-9 ().,/+-]*$)/.test(text) ? `'${text}` : text);
+
 const columns = [
   'first_name',
   'email',
@@ -150,9 +153,6 @@ describe('export fidelity: path columns, labels, date formats, selected rows, re
           : spreadsheetTime(String(person.created_at));
       if (format === 'csv') {
         const { rows } = readCsv(body);
-        // The README's rule: `=`, `@`, a tab or a line break first, or `+`/`-` before anything but a number.
-        const safe = (text: string) =>
-          /^[=@\t\r\n]|^[+-](?![0-9 ().,/+-]*$)/.test(text) ? `'${text}` : text;
         assert.deepEqual(rows[0], headers);
         assert.deepEqual(
           rows.slice(1),
@@ -218,6 +218,54 @@ describe('export fidelity: path columns, labels, date formats, selected rows, re
       }
     });
   }
+
+  test('conversations with person.email, person.id and company.domain in CSV, as people.list and companies.list have them', async () => {
+    const byId = new Map(people.map((person) => [person.id, person]));
+    const conversations: CrmRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await member.conversations.list.query({
+        limit: 500,
+        filter: { status: 'open' },
+        ...(cursor ? { cursor } : {}),
+      });
+      conversations.push(...page.records);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    assert.ok(conversations.length > 20);
+    const body = await exported({
+      object: 'conversations',
+      format: 'csv',
+      filter: { status: 'open' },
+      columns: ['subject', 'person', 'person.email', 'person.id', 'company.domain', 'platform'],
+      options: { values: 'raw' },
+    });
+    const { rows } = readCsv(body);
+    assert.deepEqual(rows[0], [
+      'Subject',
+      'Person',
+      'Person › Email',
+      'Person › ID',
+      'Company › Domain',
+      'Platform',
+    ]);
+    assert.deepEqual(
+      rows.slice(1),
+      conversations.map((conversation) => {
+        const link = conversation.person as { id: string; name: string | null } | null;
+        const person = link ? byId.get(link.id) : undefined;
+        const company = conversation.company as { id: string } | null;
+        return [
+          String(conversation.subject ?? ''),
+          link?.name ?? '',
+          String(person?.email ?? ''),
+          person?.id ?? '',
+          String((company && companies.get(company.id)?.domain) ?? ''),
+          String(conversation.platform ?? ''),
+        ].map(safe);
+      }),
+    );
+  });
 
   test('PDF of all 2,500 people: every email, phone and short local timestamp is there whole', async () => {
     const body = await exported({
