@@ -59,7 +59,7 @@ export function DataTable({
           <thead>
             <tr>
               {selection ? (
-                <th scope="col" className="col-select">
+                <th scope="col" className="col-row-select">
                   <PageCheckbox
                     ids={records.map((record) => record.id)}
                     selected={selection.selected}
@@ -104,7 +104,7 @@ export function DataTable({
             {records.map((record) => (
               <tr key={record.id} aria-selected={selection ? selection.selected.has(record.id) : undefined}>
                 {selection ? (
-                  <td className="col-select">
+                  <td className="col-row-select">
                     <input
                       type="checkbox"
                       aria-label={`Select ${rowName(record, attributes[0]?.slug)}`}
