@@ -58,10 +58,24 @@ test('schedule an export from the dialog, run it now, see its export in the hist
 
   // Back on the Schedules tab, the run is its last result.
   await page.getByRole('tab', { name: 'Schedules' }).click();
-  await expect(page.getByRole('row').filter({ hasText: 'Friday companies (e2e)' })).toContainText(
-    'Succeeded',
-    {
-      timeout: 30_000,
-    },
-  );
+  const scheduled = page.getByRole('row').filter({ hasText: 'Friday companies (e2e)' });
+  await expect(scheduled).toContainText('Succeeded', { timeout: 30_000 });
+
+  // Edit it (daily, as JSON), pause and resume it, then delete it.
+  await scheduled.getByRole('button', { name: 'Edit Friday companies (e2e)' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit “Friday companies (e2e)”' });
+  await edit.getByRole('radio', { name: 'Daily' }).check();
+  await edit.getByRole('radio', { name: 'JSON' }).check();
+  await edit.getByRole('button', { name: 'Save schedule' }).click();
+  await expect(edit).toBeHidden();
+  await expect(scheduled).toContainText('Every day at 08:30');
+  await expect(scheduled).toContainText('JSON');
+  await scheduled.getByRole('button', { name: 'Pause Friday companies (e2e)' }).click();
+  await expect(scheduled.getByTestId('schedule-paused')).toContainText('Paused by Max Member');
+  await scheduled.getByRole('button', { name: 'Resume Friday companies (e2e)' }).click();
+  await expect(scheduled.getByTestId('schedule-next-run')).toBeVisible();
+  await scheduled.getByRole('button', { name: 'Delete Friday companies (e2e)' }).click();
+  await scheduled.getByRole('button', { name: 'Confirm delete' }).click();
+  await expect(scheduled).toHaveCount(0);
+  await expect(page.getByText('No scheduled exports')).toBeVisible();
 });

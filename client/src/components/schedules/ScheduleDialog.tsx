@@ -1,7 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import { structuredErrorOf } from '../../../../shared/api-errors';
 import { objectSpec } from '../../../../shared/catalog';
-import { formatLabels } from '../../../../shared/exports';
+import { type ExportFormat, exportFormats, formatLabels } from '../../../../shared/exports';
 import { type ExportSchedule, type ScheduledExportRequest, weekdays } from '../../../../shared/schedules';
 import { navigate } from '../../navigation';
 import { trpc } from '../../trpc';
@@ -53,6 +53,8 @@ export function ScheduleDialog(props: ScheduleDialogProps) {
         ),
   );
   const patch = (next: Partial<ScheduleFormState>) => setForm((current) => ({ ...current, ...next }));
+  // Editing can change the file's format; the records and columns stay as saved.
+  const [format, setFormat] = useState<ExportFormat>(request?.format ?? 'csv');
   const utils = trpc.useUtils();
   const [created, setCreated] = useState<ExportSchedule | null>(null);
   const create = trpc.exportSchedules.create.useMutation({
@@ -88,7 +90,12 @@ export function ScheduleDialog(props: ScheduleDialogProps) {
 
   function save() {
     const fields = { name: form.name, schedule: ruleOf(form), mode: form.mode, notify: notifyOf(form) };
-    if (editing) update.mutate({ id: editing.id, ...fields });
+    if (editing)
+      update.mutate({
+        id: editing.id,
+        ...fields,
+        ...(format !== editing.request.format ? { request: { ...editing.request, format } } : {}),
+      });
     else if (request) create.mutate({ ...fields, request });
   }
 
@@ -168,6 +175,26 @@ export function ScheduleDialog(props: ScheduleDialogProps) {
             onChange={(event) => patch({ name: event.target.value })}
           />
         </div>
+
+        {editing ? (
+          <fieldset className="form-section">
+            <legend>Format</legend>
+            <div className="choice-grid choice-grid-4">
+              {exportFormats.map((candidate) => (
+                <label key={candidate} className={`choice-card${format === candidate ? ' is-selected' : ''}`}>
+                  <input
+                    type="radio"
+                    name="schedule-format"
+                    value={candidate}
+                    checked={format === candidate}
+                    onChange={() => setFormat(candidate)}
+                  />
+                  <span className="choice-title">{formatLabels[candidate]}</span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        ) : null}
 
         <fieldset className="form-section">
           <legend>When</legend>
