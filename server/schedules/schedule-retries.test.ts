@@ -133,6 +133,33 @@ test('a failed run is retried after a backoff; the owner is told after the last 
   assert.ok(resumed.nextRunAt);
 });
 
+test('pausing a run that waits for its retry drops it: resumed, the schedule starts afresh at its next time', async () => {
+  clock.set('2026-10-01T05:00:00Z');
+  const schedule = await member.exportSchedules.create.mutate({
+    name: 'Paused while retrying',
+    request: { object: 'companies', format: 'csv' },
+    schedule: { frequency: 'daily', time: '06:00', timezone: 'UTC' },
+  });
+  await app.database.query(`update export_schedules set next_run_at = '2026-10-01T06:00:00Z' where id = $1`, [
+    schedule.id,
+  ]);
+  clock.set('2026-10-01T06:00:00Z');
+  await scheduler.sweep();
+  const failed = await failCurrentRun(schedule.id);
+  await scheduler.sweep();
+  assert.ok((await member.exportSchedules.get.query({ id: schedule.id })).currentRun?.retryAt);
+  const paused = await member.exportSchedules.pause.mutate({ id: schedule.id });
+  assert.equal(paused.currentRun, null, 'the pending retry is dropped');
+  const resumed = await member.exportSchedules.resume.mutate({ id: schedule.id });
+  assert.equal(resumed.status, 'active');
+  assert.equal(resumed.currentRun, null);
+  // runNow is free to start (no run is left over), and starts a new export, not the failed one again.
+  const run = await member.exportSchedules.runNow.mutate({ id: schedule.id });
+  assert.notEqual(run.id, failed);
+  assert.equal(run.status, 'queued');
+  assert.equal((await runs(schedule.id)).length, 2);
+});
+
 test('a run that is cancelled is neither retried nor counted as a failure', async () => {
   const schedule = await member.exportSchedules.create.mutate({
     name: 'Cancelled once',

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { exportSchedules, users } from '../../drizzle/schema';
 import type { ObjectSlug } from '../../shared/catalog';
 import { errorCatalog } from '../../shared/errors';
@@ -359,15 +359,16 @@ async function announceCompleted(deps: SchedulerDeps, scheduleId: string, export
   if (!schedule || !summary) return;
   deps.services.logger.info({ schedule_id: scheduleId, export_id: exportId }, 'scheduled export completed');
   const notify = schedule.notify as ScheduleNotify;
+  // Recipients still in the workspace (one who left is skipped).
   const recipients = schedule.recipientIds.length
     ? await deps.services.database.db
-        .select({ id: users.id, email: users.email, workspaceId: users.workspaceId })
+        .select({ email: users.email })
         .from(users)
-        .where(eq(users.workspaceId, schedule.workspaceId))
+        .where(and(eq(users.workspaceId, schedule.workspaceId), inArray(users.id, schedule.recipientIds)))
     : [];
   const to = new Set<string>();
   if (notify.email && schedule.ownerId) to.add(summary.requestedBy.email);
-  for (const user of recipients) if (schedule.recipientIds.includes(user.id)) to.add(user.email);
+  for (const user of recipients) to.add(user.email);
   for (const address of to) {
     await deps.mailer
       .send({

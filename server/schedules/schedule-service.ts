@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { exportSchedules, users, workspaces } from '../../drizzle/schema';
 import { apiKeyScopes, roleRank } from '../../shared/auth';
@@ -311,8 +311,11 @@ export async function pauseSchedule(
           at: clock.now().toISOString(),
         },
         nextRunAt: null,
-        // A run waiting for its retry is dropped; a running export finishes as it is.
+        // A run waiting for its retry is dropped; a running export finishes as it is (and is settled).
         retryAt: null,
+        runSlot: sql`case when ${exportSchedules.runExportId} is null then null else ${exportSchedules.runSlot} end`,
+        runWindow: sql`case when ${exportSchedules.runExportId} is null then null else ${exportSchedules.runWindow} end`,
+        runClaimedAt: sql`case when ${exportSchedules.runExportId} is null then null else ${exportSchedules.runClaimedAt} end`,
         updatedAt: new Date(),
       })
       .where(eq(exportSchedules.id, id));
