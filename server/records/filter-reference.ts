@@ -1,6 +1,7 @@
 import {
   type AttributeSpec,
   catalog,
+  exportColumnGroups,
   objectSlugs,
   objectSpec,
   referenceAttributes,
@@ -67,6 +68,22 @@ function objectSection(object: (typeof objectSlugs)[number]): string[] {
       const mark = (flag: boolean) => (flag ? '✓' : '');
       return `| \`${attribute.slug}\` | ${attribute.label} | ${attribute.type} | ${extra} | ${mark(attribute.filterable)} | ${mark(attribute.sortable)} | ${mark(attribute.exportable)} |`;
     }),
+    '',
+    ...linkedColumnLines(object),
+  ];
+}
+
+/** The export columns an object's links offer (`company.domain`, …), as catalog-derived bullets. */
+function linkedColumnLines(object: (typeof objectSlugs)[number]): string[] {
+  const groups = exportColumnGroups(object).filter((group) => group.via);
+  if (!groups.length) return [];
+  return [
+    'Export columns from linked records:',
+    '',
+    ...groups.map(
+      (group) =>
+        `- ${group.via?.label}: ${group.attributes.map((attribute) => `\`${attribute.slug}\``).join(', ')}`,
+    ),
     '',
   ];
 }
