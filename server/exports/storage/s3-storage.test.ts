@@ -87,6 +87,26 @@ describe('the S3 driver', () => {
     assert.deepEqual(await listKeys(storage.client, s3.bucket, 'aborted/'), []);
   });
 
+  test('storage that refuses the upload fails the put (and stops reading the body) instead of hanging', async () => {
+    const storage = s3Storage({
+      bucket: 'no-such-bucket',
+      prefix: '',
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: s3TestCredentials,
+    });
+    for (const size of [1000, 40 * 1024 * 1024]) {
+      const body = Readable.from(
+        (function* () {
+          for (let sent = 0; sent < size; sent += 65_536) yield randomBytes(Math.min(65_536, size - sent));
+        })(),
+      );
+      await assert.rejects(storage.put('w/e/attempt-1.csv', body), { name: 'NoSuchBucket' });
+      assert.ok(body.destroyed || body.readableEnded, `${size}: the body is left half-read`);
+    }
+  });
+
   test('get and downloadUrl of a missing key answer undefined; delete of one is a no-op', async () => {
     const storage = driver('missing');
     assert.equal(await storage.get('w/none.csv'), undefined);

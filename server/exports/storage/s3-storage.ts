@@ -90,6 +90,7 @@ export function s3Storage(options: S3StorageOptions): ExportStorage & { client: 
       } catch (error) {
         // The body failed (the writer threw, the export was cancelled) or S3 refused a part: abort the
         // multipart upload, and remove the object in case the last request had completed it anyway.
+        measured.destroy(error as Error);
         await upload.abort().catch(() => {});
         await uploaded.catch(() => {});
         await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(key) })).catch(() => {});
