@@ -33,6 +33,8 @@ const cellPadding = 3;
 /** A cell wraps onto at most this many lines; past them its last line is cut with an ellipsis. */
 const maxLines = 4;
 const minColumnWidth = 36;
+/** A text column keeps its longest word whole up to this width; longer words break. */
+const maxWordWidth = 90;
 /** No column is made wider than this from its content (points; the page has about 780)… */
 const maxTextWidth = 200;
 /** …but an email, a phone or a timestamp, which should stay on one line, up to this. */
@@ -45,29 +47,44 @@ const maxAtomicWidth = 280;
  * give up room before emails, phones, numbers and timestamps (which should stay on one line) do.
  */
 export function columnWidths(
-  columns: readonly { natural: number; minimum: number; atomic: boolean }[],
+  columns: readonly { natural: number; wordWidth: number; minimum: number; atomic: boolean }[],
   usableWidth: number,
 ): number[] {
   // Later batches may hold a longer email than the first: one-line columns get a fifth more when it fits.
-  const widths = columns.map(({ natural, minimum, atomic }) =>
+  let widths = columns.map(({ natural, minimum, atomic }) =>
     Math.max(minimum, Math.min(atomic ? maxAtomicWidth : maxTextWidth, atomic ? natural * 1.2 : natural)),
   );
   const total = widths.reduce((sum, width) => sum + width, 0);
   if (total <= usableWidth) return widths.map((width) => (width * usableWidth) / total);
-  // Text columns shrink toward their minimum first; if that is not enough, every column shrinks.
-  const shrinkable = widths.reduce(
-    (sum, width, index) => sum + (columns[index]?.atomic ? 0 : width - (columns[index]?.minimum ?? 0)),
-    0,
-  );
-  const excess = total - usableWidth;
-  if (shrinkable >= excess) {
-    const scale = 1 - excess / shrinkable;
-    return widths.map((width, index) => {
-      const column = columns[index];
-      return !column || column.atomic ? width : column.minimum + (width - column.minimum) * scale;
-    });
+  // Text columns give up room first: down to their longest word, then down to their header's.
+  for (const floorOf of [
+    (column: (typeof columns)[number]) => Math.max(column.minimum, column.wordWidth),
+    (column: (typeof columns)[number]) => column.minimum,
+  ]) {
+    widths = shrinkText(columns, widths, usableWidth, floorOf);
+    if (widths.reduce((sum, width) => sum + width, 0) <= usableWidth + 0.01) return widths;
   }
-  return widths.map((width) => (width * usableWidth) / total);
+  const shrunk = widths.reduce((sum, width) => sum + width, 0);
+  return widths.map((width) => (width * usableWidth) / shrunk);
+}
+
+/** Text columns narrowed in proportion toward `floorOf` each, as far as needed to fit (or to the floors). */
+function shrinkText<Column extends { atomic: boolean }>(
+  columns: readonly Column[],
+  widths: readonly number[],
+  usableWidth: number,
+  floorOf: (column: Column) => number,
+): number[] {
+  const floors = columns.map((column, index) =>
+    column.atomic ? (widths[index] ?? 0) : Math.min(widths[index] ?? 0, floorOf(column)),
+  );
+  const slack = widths.reduce((sum, width, index) => sum + width - (floors[index] ?? 0), 0);
+  const excess = widths.reduce((sum, width) => sum + width, 0) - usableWidth;
+  const scale = slack > 0 ? Math.max(0, 1 - excess / slack) : 1;
+  return widths.map((width, index) => {
+    const floor = floors[index] ?? 0;
+    return floor + (width - floor) * scale;
+  });
 }
 
 /**
@@ -188,16 +205,22 @@ export function createPdfWriter(
     widths = columnWidths(
       columns.map((column) => {
         let natural = 0;
+        let longestWord = 0;
         for (const row of rows)
-          for (const line of textOf(column, row).split(/\r\n|[\r\n]/))
+          for (const line of textOf(column, row).split(/\r\n|[\r\n]/)) {
             natural = Math.max(natural, measure(line, fontSize));
-        const longestWord = Math.max(
+            for (const word of line.split(/\s+/))
+              longestWord = Math.max(longestWord, measure(word, fontSize));
+          }
+        const longestLabelWord = Math.max(
           0,
           ...column.label.split(/\s+/).map((word) => measure(word, headerSize)),
         );
         return {
           natural: Math.max(room(natural, fontSize), room(measure(column.label, headerSize), headerSize)),
-          minimum: Math.max(minColumnWidth, room(longestWord, headerSize)),
+          // Words are not broken while there is room: a column keeps its longest word (up to a point).
+          wordWidth: Math.min(maxWordWidth, room(longestWord, fontSize)),
+          minimum: Math.max(minColumnWidth, room(longestLabelWord, headerSize)),
           atomic: atomicTypes.has(column.type),
         };
       }),
