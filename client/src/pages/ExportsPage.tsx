@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import { structuredErrorOf } from '../../../shared/api-errors';
 import { type ObjectSlug, objectSlugs, objectSpec } from '../../../shared/catalog';
+import { datePresetLabels } from '../../../shared/date-presets';
 import {
   type ExportFormat,
   type ExportStatus,
@@ -52,8 +53,14 @@ function filterSummary(request: StartExportInput, views: readonly SavedView[]): 
         (attribute) => attribute.slug === request.dateRange?.attribute,
       )?.label ?? request.dateRange.attribute;
     const day = (iso: string | undefined) => (iso ? formatDateTime(iso) : '…');
-    parts.push(`${label} ${day(request.dateRange.from)} → ${day(request.dateRange.to)}`);
+    const preset = request.dateRange.preset;
+    parts.push(
+      preset
+        ? `${label}: ${datePresetLabels[preset].toLowerCase()}`
+        : `${label} ${day(request.dateRange.from)} → ${day(request.dateRange.to)}`,
+    );
   }
+  if (request.ids?.length) parts.push(`${formatNumber(request.ids.length)} selected`);
   return parts.length ? parts.join(' · ') : `All ${objectSpec(request.object).plural.toLowerCase()}`;
 }
 
