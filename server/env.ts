@@ -51,6 +51,8 @@ export const envSchema = z.object({
   EXPORT_BATCH_SIZE: positiveInt.default(1000),
   /** A running export whose worker has not heartbeaten for this long is taken over by another worker. */
   EXPORT_LEASE_SECONDS: positiveInt.default(30),
+  /** Times an export is started (first run, takeovers, requeues) before it fails: a poison export must end. */
+  EXPORT_MAX_ATTEMPTS: positiveInt.max(100).default(3),
   /** A running export whose processed rows have not moved for this long is failed by the watchdog. */
   EXPORT_STALL_SECONDS: positiveInt.default(300),
   /** Sleeps this long after every batch: for demos of progress and cancel, and the worker-crash test. */
@@ -135,6 +137,10 @@ export const envDocs: Record<EnvVariable, { meaning: string; shownDefault?: stri
   EXPORT_BATCH_SIZE: { meaning: 'rows read and written per batch by an export job (at most 250 on PGlite)' },
   EXPORT_LEASE_SECONDS: {
     meaning: 'a running export whose worker stopped heartbeating this long is taken over',
+  },
+  EXPORT_MAX_ATTEMPTS: {
+    meaning:
+      'times an export is started (after a lost worker or connection) before it fails; raise it where workers are often killed (spot instances)',
   },
   EXPORT_STALL_SECONDS: {
     meaning: 'a running export whose processed rows have not moved this long is failed (`EXPORT_STALLED`)',

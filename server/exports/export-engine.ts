@@ -136,6 +136,7 @@ export async function startExportEngine(
     throttleMs: env.EXPORT_THROTTLE_MS,
     notify,
     isCancelled: (exportId) => cancelledAt.has(exportId),
+    maxAttempts: env.EXPORT_MAX_ATTEMPTS,
   };
 
   let dispatcher: ReturnType<typeof startDispatcher> | undefined;
@@ -145,7 +146,11 @@ export async function startExportEngine(
       pollMs: polling * 1000,
       log,
       async claim() {
-        for (const id of await failExhaustedExports(database, env.EXPORT_LEASE_SECONDS)) {
+        for (const id of await failExhaustedExports(
+          database,
+          env.EXPORT_LEASE_SECONDS,
+          env.EXPORT_MAX_ATTEMPTS,
+        )) {
           log.error({ export_id: id }, 'export abandoned too many times; failed');
           await notify(id, 'export.failed');
         }

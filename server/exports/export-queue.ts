@@ -81,17 +81,21 @@ export async function claimNextExport(
  * Fails abandoned exports that have been started `maxExportAttempts` times already, instead of taking
  * them over once more: an export that kills or wedges its worker every time must end, not loop.
  */
-export async function failExhaustedExports(database: Database, leaseSeconds: number): Promise<string[]> {
+export async function failExhaustedExports(
+  database: Database,
+  leaseSeconds: number,
+  maxAttempts = maxExportAttempts,
+): Promise<string[]> {
   const error = {
     code: 'INTERNAL_SERVER_ERROR',
-    message: `The export was started ${maxExportAttempts} times and never finished`,
-    details: { attempts: maxExportAttempts },
+    message: `The export was started ${maxAttempts} times and never finished`,
+    details: { attempts: maxAttempts },
   };
   const rows = await database.query<{ id: string }>(
     `update exports set status = 'failed', error = $3::jsonb, finished_at = now(), updated_at = now()
      where status = 'running' and updated_at < now() - make_interval(secs => $1) and attempts >= $2
      returning id`,
-    [leaseSeconds, maxExportAttempts, JSON.stringify(error)],
+    [leaseSeconds, maxAttempts, JSON.stringify(error)],
   );
   return rows.map((row) => row.id);
 }

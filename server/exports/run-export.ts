@@ -29,6 +29,8 @@ export interface RunnerDeps {
   notify(exportId: string, event: ExportEvent): Promise<void>;
   /** Whether a cancel of this export has been signalled to this process. */
   isCancelled(exportId: string): boolean;
+  /** Times an export is started before it fails (EXPORT_MAX_ATTEMPTS; default maxExportAttempts). */
+  maxAttempts?: number;
 }
 
 /**
@@ -366,7 +368,11 @@ async function settle(
     log.info('export interrupted by shutdown; queued again');
     return (await requeue(deps, claimed)) ? 'requeued' : 'stopped';
   }
-  if (!storageError && isLostConnection(reason) && claimed.attempts < maxExportAttempts) {
+  if (
+    !storageError &&
+    isLostConnection(reason) &&
+    claimed.attempts < (deps.maxAttempts ?? maxExportAttempts)
+  ) {
     log.warn({ err: reason, processed_rows: processed }, 'export lost its database connection; queued again');
     return (await requeue(deps, claimed)) ? 'requeued' : 'stopped';
   }
