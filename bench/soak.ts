@@ -15,6 +15,10 @@
  * duplicated rows; exits 1 when a check fails. Not part of `npm test`.
  *
  * `--short` (CI): 2 workers, 10 exports on a 5k-people Initech, 2 kills, slowed batches so kills land mid-run.
+ *
+ * Exports restart from scratch after a takeover, so an export must fit between two deaths of its worker;
+ * the processes run with EXPORT_MAX_ATTEMPTS=25 (SOAK_MAX_ATTEMPTS) instead of the default 3, with which a
+ * worker killed every ~10 s failed the long exports ("started 3 times and never finished").
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -54,6 +58,7 @@ const settings = short
       deadlineMs: 45 * 60_000,
     };
 const webCount = 2;
+const maxAttempts = process.env.SOAK_MAX_ATTEMPTS ?? '25';
 const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -196,6 +201,9 @@ try {
     RATE_LIMIT_WRITES_PER_SECOND: '10000',
     // A killed worker's exports are taken over after 5 s instead of 30.
     EXPORT_LEASE_SECONDS: '5',
+    // The engine's default (3 starts, then failed) protects against an export that kills its worker each
+    // time; under a kill every ~10 s an export longer than the gaps between its worker's deaths needs more.
+    EXPORT_MAX_ATTEMPTS: maxAttempts,
     EXPORT_WORKERS: '2',
     EXPORT_CONCURRENCY_PER_WORKSPACE: '2',
     LOG_LEVEL: 'warn',
@@ -398,6 +406,7 @@ try {
     ['rows exported', (rowsTotal?.rows ?? 0).toLocaleString('en')],
     ['worker kills (SIGKILL)', String(kills)],
     ['takeovers (attempts beyond the first)', String(takeovers?.takeovers ?? 0)],
+    ['EXPORT_MAX_ATTEMPTS', maxAttempts],
     [
       'time to complete p50 / p99',
       `${percentile(completeSeconds, 50).toFixed(1)} s / ${percentile(completeSeconds, 99).toFixed(1)} s`,
