@@ -308,7 +308,8 @@ export async function settleFinishedRuns(deps: SchedulerDeps, scheduleId?: strin
     const now = deps.clock.now();
     const clear = `run_slot = null, run_export_id = null, run_window = null, run_claimed_at = null, retry_at = null`;
     // Each update is conditional on the run's export: one process settles it, the others find nothing.
-    if (row.export_status === 'completed') {
+    // An export that completed and expired before this pass still delivered its file.
+    if (row.export_status === 'completed' || row.export_status === 'expired') {
       const [done] = await database.query<{ id: string }>(
         `update export_schedules set ${clear}, consecutive_failures = 0, updated_at = now(),
            watermark = case when mode = 'changes' and run_window is not null
