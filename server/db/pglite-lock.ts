@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import lockfile from 'proper-lockfile';
 
@@ -12,6 +12,17 @@ export class DatabaseInUseError extends Error {
 // seconds: a short stale time would hand its directory to a second process. Whether a holder is gone is
 // decided by its pid instead (ownerIsGone); the hour is only a backstop for holders on other machines.
 const staleMs = 3600_000;
+
+/** How long a lock may exist without its owner file (the instant between taking it and writing that file). */
+const ownerlessGraceMs = 10_000;
+
+function lockAgeMs(lockfilePath: string): number {
+  try {
+    return Date.now() - statSync(lockfilePath).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
 
 /** Directories this process holds, so a second open in the same process is refused as well. */
 const held = new Set<string>();
@@ -27,7 +38,9 @@ function ownerIsGone(ownerPath: string, dir: string): boolean {
   try {
     owner = JSON.parse(readFileSync(ownerPath, 'utf8')) as Owner;
   } catch {
-    return false;
+    // A holder writes its owner file the moment it has the lock: a lock that has had none for a while
+    // was left by a process killed in between, and would otherwise refuse every start until removed.
+    return lockAgeMs(ownerPath.slice(0, -'.owner'.length)) > ownerlessGraceMs;
   }
   if (owner.host !== hostname()) return false; // another machine on a shared disk: cannot tell
   if (owner.pid === process.pid) return !held.has(dir); // a previous life of this pid (a restarted container)
