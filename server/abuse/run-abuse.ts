@@ -1,6 +1,6 @@
 /**
- * `npm run test:abuse`: the abuse suite of issue 9, over raw HTTP against the real server in its own
- * process (PGlite in a temporary DATA_DIR, or with DATABASE_URL a fresh database on that server).
+ * `npm run test:abuse`: the abuse suite of issue 9, over raw HTTP against the real server (`npm start`'s
+ * compiled one) in its own process (PGlite in a temporary DATA_DIR, or with DATABASE_URL a fresh database on that server).
  *
  * Pass means: no 5xx; every 4xx in the structured shape (flat, or as tRPC's `error.data`, or each
  * element of a batch); the process still running and answering /api/health; and the canaries — what
@@ -212,7 +212,8 @@ async function main(): Promise<number> {
   let server: ChildProcess | undefined;
   try {
     log(`starting the server on ${database ? 'a fresh Postgres database' : 'PGlite'} at ${url}`);
-    server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    // What `npm start` runs: the compiled server (built first when missing or stale), not the sources.
+    server = spawn(process.execPath, ['scripts/start.mjs'], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
