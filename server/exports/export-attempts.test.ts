@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApp, type TestApp } from '../testing/test-app';
+import { startExportEngine } from './export-engine';
 import { claimNextExport, failExhaustedExports } from './export-queue';
+import { storageKeyOf } from './run-export';
 
 let app: TestApp;
 before(async () => {
@@ -35,4 +41,35 @@ test('an abandoned export that has used its attempts fails; with EXPORT_MAX_ATTE
   const claimed = await claimNextExport(app.database, { leaseSeconds: 30, concurrencyPerWorkspace: 2 });
   assert.equal(claimed?.id, patient);
   assert.equal(claimed?.attempts, 4);
+});
+
+test('a worker failing an exhausted export deletes the files its attempts left (killed after storing one)', async () => {
+  const id = await abandonedExport(3);
+  const [row] = await app.database.query<{ workspace_id: string }>(
+    'select workspace_id from exports where id = $1',
+    [id],
+  );
+  assert.ok(row);
+  const file = path.join(app.services.env.EXPORT_DIR, storageKeyOf(row.workspace_id, id, 3, 'csv'));
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, 'name\nAcme\n');
+
+  const engine = await startExportEngine(app.services, { workers: true, pollingIntervalSeconds: 0.5 });
+  try {
+    for (let waited = 0; waited < 200; waited++) {
+      const [status] = await app.database.query<{ status: string }>(
+        'select status from exports where id = $1',
+        [id],
+      );
+      if (status?.status === 'failed' && !existsSync(file)) break;
+      await sleep(50);
+    }
+  } finally {
+    await engine.stop();
+  }
+  const [status] = await app.database.query<{ status: string }>('select status from exports where id = $1', [
+    id,
+  ]);
+  assert.equal(status?.status, 'failed');
+  assert.equal(existsSync(file), false, "the last attempt's file is left behind");
 });

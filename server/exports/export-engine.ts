@@ -15,6 +15,7 @@ import { pgliteBossDb } from './pg-boss-db';
 import { createRecordSource } from './record-source';
 import { type ExportEvent, type RunnerDeps, runExport } from './run-export';
 import { type ExportStorage, exportStorageFor } from './storage';
+import { deleteAttemptFiles } from './storage/attempt-files';
 import { startWorkerHeartbeat } from './worker-heartbeat';
 
 export const queues = {
@@ -152,6 +153,10 @@ export async function startExportEngine(
           env.EXPORT_MAX_ATTEMPTS,
         )) {
           log.error({ export_id: id }, 'export abandoned too many times; failed');
+          // Its last worker may have died after storing the file: nothing would delete it otherwise.
+          await deleteAttemptFiles(database, storage, id).catch((error: unknown) =>
+            log.warn({ err: error, export_id: id }, "could not delete a failed export's files"),
+          );
           await notify(id, 'export.failed');
         }
         return claimNextExport(database, {
