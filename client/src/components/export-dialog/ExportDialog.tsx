@@ -1,6 +1,7 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { structuredErrorOf } from '../../../../shared/api-errors';
 import { type ObjectSlug, objectSpec } from '../../../../shared/catalog';
+import { datePresetLabels, datePresets } from '../../../../shared/date-presets';
 import {
   type ExportFormat,
   type ExportSummary,
@@ -88,6 +89,7 @@ export function ExportDialog(props: ExportDialogProps) {
       dateAttribute: spec.dateAttribute,
       dateFrom: '',
       dateTo: '',
+      datePreset: '',
       includeBom: true,
       values: 'labels',
       timezone: browserTimeZone(),
@@ -530,11 +532,30 @@ function ExportChoices({
             </select>
           </label>
           <label className="field">
+            <span className="field-label">Period</span>
+            <select
+              className="input"
+              value={form.datePreset}
+              onChange={(event) => {
+                const preset = datePresets.find((candidate) => candidate === event.target.value);
+                patch({ datePreset: preset ?? '', ...(preset ? { dateFrom: '', dateTo: '' } : {}) });
+              }}
+            >
+              <option value="">Dates…</option>
+              {datePresets.map((preset) => (
+                <option key={preset} value={preset}>
+                  {datePresetLabels[preset]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
             <span className="field-label">From</span>
             <input
               type="date"
               className="input"
               value={form.dateFrom}
+              disabled={form.datePreset !== ''}
               max={form.dateTo || undefined}
               onChange={(event) => patch({ dateFrom: event.target.value })}
             />
@@ -545,15 +566,18 @@ function ExportChoices({
               type="date"
               className="input"
               value={form.dateTo}
+              disabled={form.datePreset !== ''}
               min={form.dateFrom || undefined}
               onChange={(event) => patch({ dateTo: event.target.value })}
             />
           </label>
         </div>
         <p className="field-hint">
-          {form.dateFrom || form.dateTo
-            ? 'Combined with the records chosen above.'
-            : 'Any time. Set a range to narrow the records above.'}
+          {form.datePreset
+            ? 'Kept relative: the days it means when the export runs (or each scheduled run), in its time zone.'
+            : form.dateFrom || form.dateTo
+              ? 'Combined with the records chosen above.'
+              : 'Any time. Set a range to narrow the records above.'}
         </p>
       </fieldset>
 

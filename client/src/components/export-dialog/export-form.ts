@@ -6,6 +6,7 @@ import {
   type ObjectSlug,
   objectSpec,
 } from '../../../../shared/catalog';
+import { type DatePreset, resolveDatePreset } from '../../../../shared/date-presets';
 import type { DateRangeInput, ExportFormat, StartExportInput } from '../../../../shared/exports';
 import { andFilters } from '../../../../shared/filters';
 import type { FilterInput, SortInput } from '../../../../shared/records';
@@ -34,6 +35,8 @@ export interface ExportForm {
   dateAttribute: string;
   dateFrom: string;
   dateTo: string;
+  /** A relative period ("Last 7 days"), kept relative: resolved when the export runs. '' for dates. */
+  datePreset: DatePreset | '';
   /** "Excel-friendly CSV": a byte order mark, and timestamps in the form Excel reads as dates. */
   includeBom: boolean;
   /** Select options as the app shows them, or as stored (for programs). */
@@ -94,6 +97,7 @@ export function timeZones(): string[] {
 
 /** Local day bounds as instants, so "to 2026-03-31" includes all of that day wherever the user is. */
 export function dateRangeOf(form: ExportForm): DateRangeInput | undefined {
+  if (form.datePreset) return { attribute: form.dateAttribute, preset: form.datePreset };
   if (!form.dateFrom && !form.dateTo) return undefined;
   const day = (value: string, end: boolean) => {
     const [year, month, date] = value.split('-').map(Number);
@@ -110,8 +114,16 @@ export function dateRangeOf(form: ExportForm): DateRangeInput | undefined {
 }
 
 /** The date range as a filter, for the row estimate (the server ANDs `dateRange` the same way). */
-export function dateRangeFilter(range: DateRangeInput | undefined): FilterInput | undefined {
+export function dateRangeFilter(
+  range: DateRangeInput | undefined,
+  zone = browserTimeZone(),
+): FilterInput | undefined {
   if (!range) return undefined;
+  if (range.preset) {
+    // For the estimate only: the days it means now, as UTC days (the server resolves it in the zone).
+    const { from, to } = resolveDatePreset(range.preset, zone, new Date());
+    return { [range.attribute]: { $gte: `${from}T00:00:00Z`, $lte: `${to}T23:59:59.999Z` } };
+  }
   const condition: Record<string, string> = {};
   if (range.from) condition.$gte = range.from;
   if (range.to) condition.$lte = range.to;
@@ -152,7 +164,7 @@ export function estimateInput(
   form: ExportForm,
   page: { filter: FilterInput | undefined },
 ): { filter?: FilterInput; viewId?: string } {
-  const dates = dateRangeFilter(dateRangeOf(form));
+  const dates = dateRangeFilter(dateRangeOf(form), form.timezone);
   const base = form.scope === 'current' || form.scope === 'selected' ? page.filter : undefined;
   const filter = andFilters(base, dates);
   return {
