@@ -332,7 +332,8 @@ describe('export fidelity: path columns, labels, date formats, selected rows, re
       }),
     );
     assert.equal(error.data?.code, 'VALIDATION_ERROR');
-    const issues = (error.data?.details as { issues: { path: string; message: string }[] }).issues;
+    const issues =
+      (error.data?.details as { issues: { path: string; message: string }[] } | undefined)?.issues ?? [];
     assert.deepEqual(
       issues.map((issue) => issue.path),
       ['columns.1', 'columns.2'],
