@@ -606,6 +606,17 @@ function mutate(
 
 const unknownKeys = ['filters', 'form', 'extra', '__proto__', 'constructor', 'prototype', '', '$where', 'id'];
 
+/** Up to three mutations of a valid input: fields replaced, removed or added with hostile values. */
+const mutationsArbitrary = fc.array(
+  fc.record({
+    kind: fc.nat(),
+    key: fc.oneof(fc.constantFrom(...unknownKeys), fc.string({ maxLength: 8 })),
+    value: hostileValue,
+    pick: fc.nat(),
+  }),
+  { maxLength: 3 },
+);
+
 function procedureCases(credentials: Credentials, procedures: ProcedureInfo[]): fc.Arbitrary<AbuseCase> {
   const bases = baseInputs(credentials);
   const callable = procedures.filter((procedure) => procedure.type !== 'subscription');
@@ -618,15 +629,7 @@ function procedureCases(credentials: Credentials, procedures: ProcedureInfo[]): 
   return fc
     .record({
       procedure: fc.constantFrom(...callable),
-      mutations: fc.array(
-        fc.record({
-          kind: fc.nat(),
-          key: fc.oneof(fc.constantFrom(...unknownKeys), fc.string({ maxLength: 8 })),
-          value: hostileValue,
-          pick: fc.nat(),
-        }),
-        { maxLength: 3 },
-      ),
+      mutations: mutationsArbitrary,
       auth: fc.nat({ max: auths.length - 1 }),
       raw: fc.option(
         fc.constantFrom('{', '{"a":', 'nul', '[1,2', '"\\ud800"', '{"__proto__":{"isAdmin":true}}'),
@@ -658,15 +661,7 @@ function restCases(credentials: Credentials): fc.Arbitrary<AbuseCase> {
     .record({
       route: fc.constantFrom('start', 'list', 'get', 'cancel', 'download'),
       id,
-      mutations: fc.array(
-        fc.record({
-          kind: fc.nat(),
-          key: fc.oneof(fc.constantFrom(...unknownKeys), fc.string({ maxLength: 8 })),
-          value: hostileValue,
-          pick: fc.nat(),
-        }),
-        { maxLength: 3 },
-      ),
+      mutations: mutationsArbitrary,
       query: fc.dictionary(fc.constantFrom('cursor', 'limit', 'status', 'x'), fc.string({ maxLength: 20 }), {
         maxKeys: 3,
       }),
