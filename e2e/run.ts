@@ -41,7 +41,11 @@ function buildClientIfNeeded(): void {
   );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   log('building the client');
-  const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   if (build.status !== 0) throw new Error('vite build failed');
 }
 

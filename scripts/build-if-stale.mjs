@@ -36,7 +36,13 @@ function mtimeOf(relative) {
 
 function run(label, command, args) {
   console.log(`${label}…`);
-  execFileSync(command, args, { cwd: root, stdio: 'inherit' });
+  // Always a production build, whatever NODE_ENV the caller runs under: with NODE_ENV=test (the abuse
+  // suite's server) Vite bundled React's development build, whose StrictMode runs every effect twice.
+  execFileSync(command, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 const clientOutput = mtimeOf('dist/client/index.html');

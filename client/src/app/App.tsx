@@ -51,7 +51,9 @@ function SignedIn({ children }: { children: ReactNode }) {
   const unauthorized = !hinted || hasErrorCode(me.error, 'UNAUTHORIZED');
 
   useEffect(() => {
-    if (!unauthorized) return;
+    // Already on the way to /login (StrictMode runs this effect twice in development): the second run
+    // would take /login itself as the page to come back to.
+    if (!unauthorized || window.location.pathname === '/login') return;
     sessionHint.clear();
     const next = window.location.pathname + window.location.search;
     navigate(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`, { replace: true });
