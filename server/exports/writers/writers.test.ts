@@ -256,7 +256,7 @@ describe('export writers', () => {
       return xfs[Number(/s="(\d+)"/.exec(cell)?.[1] ?? 0)] ?? '';
     };
     for (const ref of ['G2', 'I2', 'B3']) {
-      assert.match(sheet, new RegExp(`<c r="${ref}"[^>]*t="(str|inlineStr)"><v>`), ref);
+      assert.match(sheet, new RegExp(`<c r="${ref}"[^>]*t="inlineStr"><is>`), ref);
       assert.match(styleOf(ref), /quotePrefix="1"/, ref);
     }
     for (const ref of ['A2', 'B2', 'H2', 'I3']) assert.doesNotMatch(styleOf(ref), /quotePrefix/, ref);
