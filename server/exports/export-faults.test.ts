@@ -114,11 +114,14 @@ describe('an export whose storage, writer or progress fails', () => {
     const csv = writerFactories.csv;
     writerFactories.csv = (out, options) => {
       const writer = csv(out, options);
+      const broken = async () => {
+        throw new Error('the writer broke');
+      };
+      // Whichever path the rows take: records into writeRows, or the database's CSV into formatted.write.
       return {
         ...writer,
-        writeRows: async () => {
-          throw new Error('the writer broke');
-        },
+        writeRows: broken,
+        ...(writer.formatted ? { formatted: { ...writer.formatted, write: broken } } : {}),
       };
     };
     storage = {

@@ -6,10 +6,12 @@ import type { Database } from '../db/database';
 import { ApiError } from '../errors/api-error';
 import { planExport } from './export-plan';
 import { type ClaimedExport, maxExportAttempts } from './export-queue';
+import { databaseKnowsZone } from './formatted/zone-support';
 import type { RecordSource } from './record-source';
 import type { ExportStorage, StoredFile } from './storage/export-storage';
 import { fileTypeOf, writerFactories } from './writers';
 import { isoInZone } from './writers/cell-values';
+import type { FormattedRowsInput } from './writers/export-writer';
 
 export type ExportEvent = 'export.completed' | 'export.failed';
 
@@ -23,6 +25,8 @@ export interface RunnerDeps {
   /** Seconds without a processed row after which a running export is failed (EXPORT_STALLED). */
   stallSeconds: number;
   batchSize: number;
+  /** Rows per page when the database formats them on PGlite (default `batchSize`). */
+  formattedBatchSize?: number;
   ttlMs: number;
   /** Slows every batch down (demos and the worker-crash test); 0 in normal use. */
   throttleMs: number;
@@ -183,6 +187,7 @@ export async function runExport(
   let stored: Promise<StoredFile> | undefined;
   let processed = 0;
   let outcome: RunOutcome;
+  let formatted: FormattedRowsInput | undefined;
   try {
     // Earlier attempts died (or were cancelled mid-way): their partial uploads go.
     for (let attempt = 1; attempt < claimed.attempts; attempt++) {
@@ -264,34 +269,67 @@ export async function runExport(
     );
 
     await halt.guard(writer.writeHeader(plan.columns));
-    await halt.guard(
-      deps.source.read({
-        object: plan.object,
-        query: plan.query,
-        attributes: plan.attributes,
-        batchSize: deps.batchSize,
-        signal: halt.signal,
-        onTotal: async (total) => {
-          await halt.guard(
-            database.query('update exports set total_rows = $3 where id = $1 and attempts = $2', [
-              exportId,
-              claimed.attempts,
-              total,
-            ]),
-          );
-        },
-        onBatch: async (rows) => {
-          await halt.guard(writer.writeRows(rows));
-          processed += rows.length;
-          // A cancel is heard through a signal before the next batch; the row itself is checked (and
-          // the progress written) every 250 ms, which also notices a takeover by another worker.
-          if (deps.isCancelled(exportId)) throw new ExportStopped();
-          if (Date.now() - lastWrite >= 250 && !(await halt.guard(reportProgress())))
-            throw new ExportStopped();
-          if (deps.throttleMs) await halt.guard(sleep(deps.throttleMs));
-        },
-      }),
-    );
+    const onTotal = async (total: number) => {
+      await halt.guard(
+        database.query('update exports set total_rows = $3 where id = $1 and attempts = $2', [
+          exportId,
+          claimed.attempts,
+          total,
+        ]),
+      );
+    };
+    const afterRows = async (count: number) => {
+      processed += count;
+      // A cancel is heard through a signal before the next batch; the row itself is checked (and
+      // the progress written) every 250 ms, which also notices a takeover by another worker.
+      if (deps.isCancelled(exportId)) throw new ExportStopped();
+      if (Date.now() - lastWrite >= 250 && !(await halt.guard(reportProgress()))) throw new ExportStopped();
+      if (deps.throttleMs) await halt.guard(sleep(deps.throttleMs));
+    };
+    formatted =
+      writer.formatted && (await halt.guard(databaseKnowsZone(database, plan.options.timezone)))
+        ? writer.formatted
+        : undefined;
+    if (formatted) {
+      // CSV and JSON come out of the database formatted; the file gets its bytes as they are.
+      const input = formatted;
+      await halt.guard(
+        deps.source.readFormatted({
+          query: plan.query,
+          attributes: plan.attributes,
+          format: input.format,
+          style: {
+            timezone: plan.options.timezone,
+            values: plan.options.values,
+            timestamps: plan.options.dateFormat,
+          },
+          delimiter: plan.options.delimiter,
+          terminator: input.terminator,
+          batchSize: deps.formattedBatchSize ?? deps.batchSize,
+          signal: halt.signal,
+          onTotal,
+          onRows: async (rows) => {
+            await halt.guard(input.write(rows.bytes));
+            await afterRows(rows.rows);
+          },
+        }),
+      );
+    } else {
+      await halt.guard(
+        deps.source.read({
+          object: plan.object,
+          query: plan.query,
+          attributes: plan.attributes,
+          batchSize: deps.batchSize,
+          signal: halt.signal,
+          onTotal,
+          onBatch: async (rows) => {
+            await halt.guard(writer.writeRows(rows));
+            await afterRows(rows.length);
+          },
+        }),
+      );
+    }
     await halt.guard(writer.finish());
     const file = await halt.guard(stored);
     // From here on nothing may halt the run: the file is complete and the row is about to say so.
@@ -314,7 +352,10 @@ export async function runExport(
       ],
     );
     if (completed.length) {
-      log.info({ rows: processed, bytes: file.size }, 'export completed');
+      log.info(
+        { rows: processed, bytes: file.size, formatted_by: formatted ? 'database' : 'writer' },
+        'export completed',
+      );
       outcome = 'completed';
     } else {
       // Cancelled (or taken over) between the last batch and now: the file is not ours to publish.

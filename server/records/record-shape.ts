@@ -24,7 +24,7 @@ import { isCanonicalIsoInstant } from './iso-instant';
 const referenceNameSuffix = '__name';
 
 /** The column an attribute reads: the object's own, or a linked record's through its join. */
-function sourceColumn(
+export function sourceColumn(
   object: ObjectSlug,
   attribute: AttributeSpec,
 ): { column: PgColumn; value: SQL } | undefined {
@@ -65,6 +65,16 @@ export function recordSelection(
     }
   }
   return selection;
+}
+
+/**
+ * The display name of the record a reference attribute links to, read from its join (`withRecordJoins`);
+ * null for an attribute that is not a reference.
+ */
+export function referenceNameOf(attribute: AttributeSpec): SQL<string | null> | null {
+  return attribute.type === 'reference' && attribute.reference
+    ? displayNameOf(attribute.reference, linkAlias(attribute.slug))
+    : null;
 }
 
 /** The references `attributes` read through (for names or paths), each once, in the order first needed. */

@@ -40,6 +40,8 @@ export const createCsvWriter: WriterFactory = (out, options): ExportWriter => {
       );
       await writeWithBackpressure(out, unparse(cells));
     },
+    // Postgres's `FORMAT csv` quotes as papaparse does (see formatted-select.ts for the edge cases).
+    formatted: { format: 'csv', terminator: newline, write: (rows) => writeWithBackpressure(out, rows) },
     finish: () => endStream(out),
   };
 };

@@ -30,6 +30,18 @@ export interface ExportWriter {
   writeRows(rows: readonly CrmRecord[]): Promise<void>;
   /** Flushes what is left and ends `out`. */
   finish(): Promise<void>;
+  /** Present when the database can format this writer's rows (see exports/formatted/): CSV and JSON. */
+  readonly formatted?: FormattedRowsInput;
+}
+
+/**
+ * How a writer takes rows the database formatted: the COPY format to ask for, what must end each row in
+ * the bytes handed to `write` (whole rows only), and `write` itself, between `writeHeader` and `finish`.
+ */
+export interface FormattedRowsInput {
+  format: 'csv' | 'json';
+  terminator: string;
+  write(rows: Buffer): Promise<void>;
 }
 
 export type WriterFactory = (out: Writable, options: WriterOptions) => ExportWriter;

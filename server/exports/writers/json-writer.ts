@@ -37,6 +37,18 @@ export const createJsonWriter: WriterFactory = (out, options): ExportWriter => {
       }
       await writeWithBackpressure(out, chunk);
     },
+    // Rows come one JSON object per line. In an array each ends with `,\n`, and the last chunk's last
+    // separator is held back: it is written before the next chunk, or replaced by the closing bracket.
+    formatted: {
+      format: 'json',
+      terminator: lines ? '\n' : ',\n',
+      async write(rows) {
+        if (lines) return writeWithBackpressure(out, rows);
+        out.write(first ? '\n' : ',\n');
+        first = false;
+        await writeWithBackpressure(out, rows.subarray(0, rows.length - 2));
+      },
+    },
     async finish() {
       if (!lines) await writeWithBackpressure(out, first ? ']\n' : '\n]\n');
       await endStream(out);
