@@ -47,8 +47,20 @@ interface CaseResult {
   status: string;
   rows: number;
   seconds: number;
+  rowsPerSecond: number;
+  /** The server process's peak resident memory so far (VmHWM), after the case. */
+  serverPeakRssMb: number;
   health: Stats;
   exportStatus: Stats;
+}
+
+function peakRssMb(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function statsOf(latencies: number[]): Stats {
@@ -91,7 +103,9 @@ async function seedTo(database: Database, people: number): Promise<void> {
 }
 
 /** `npm start`'s server, in a process of its own, on `env`; resolves once /api/health answers. */
-async function startServer(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+async function startServer(
+  env: Record<string, string>,
+): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', 'dist/server.mjs'], {
     cwd: root,
@@ -112,6 +126,7 @@ async function startServer(env: Record<string, string>): Promise<{ url: string; 
   }
   return {
     url,
+    pid: child.pid,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -170,7 +185,7 @@ async function poll(request: () => Promise<unknown>, done: () => boolean): Promi
 async function runCase(
   database: CaseResult['database'],
   name: string,
-  url: string,
+  { url, pid }: { url: string; pid: number | undefined },
   cookie: string,
   request?: StartExportInput,
 ): Promise<CaseResult> {
@@ -205,6 +220,8 @@ async function runCase(
     status: request ? last.status : '—',
     rows: request ? last.processedRows : 0,
     seconds: Math.round((performance.now() - startedAt) / 100) / 10,
+    rowsPerSecond: request ? Math.round(last.processedRows / ((performance.now() - startedAt) / 1000)) : 0,
+    serverPeakRssMb: peakRssMb(pid),
     health: statsOf(health),
     exportStatus: statsOf(exportStatus),
   };
@@ -249,16 +266,16 @@ async function postgresCases(baseUrl: string): Promise<CaseResult[]> {
     const cookie = await login(server.url);
     const from = await recentPeople(server.url, cookie, total, pdfRowCap);
     return [
-      await runCase('postgres', 'none (idle, 3 s)', server.url, cookie),
-      await runCase('postgres', `CSV, ${total} people`, server.url, cookie, {
+      await runCase('postgres', 'none (idle, 3 s)', server, cookie),
+      await runCase('postgres', `CSV, ${total} people`, server, cookie, {
         object: 'people',
         format: 'csv',
       }),
-      await runCase('postgres', `XLSX, ${total} people`, server.url, cookie, {
+      await runCase('postgres', `XLSX, ${total} people`, server, cookie, {
         object: 'people',
         format: 'xlsx',
       }),
-      await runCase('postgres', `PDF, people at the ${pdfRowCap}-row cap`, server.url, cookie, {
+      await runCase('postgres', `PDF, people at the ${pdfRowCap}-row cap`, server, cookie, {
         object: 'people',
         format: 'pdf',
         dateRange: { attribute: 'created_at', from },
@@ -286,8 +303,8 @@ async function pgliteCases(): Promise<CaseResult[]> {
   try {
     const cookie = await login(server.url);
     return [
-      await runCase('pglite', 'none (idle, 3 s)', server.url, cookie),
-      await runCase('pglite', `CSV, ${total} people`, server.url, cookie, {
+      await runCase('pglite', 'none (idle, 3 s)', server, cookie),
+      await runCase('pglite', `CSV, ${total} people`, server, cookie, {
         object: 'people',
         format: 'csv',
       }),
@@ -300,11 +317,11 @@ async function pgliteCases(): Promise<CaseResult[]> {
 function table(results: readonly CaseResult[]): string {
   const ms = (stats: Stats) => `${stats.p50} / ${stats.p99} / ${stats.max}`;
   return [
-    '| database | export | status | rows | s | /api/health p50 / p99 / max ms | exportStatus p50 / p99 / max ms | samples |',
-    '|---|---|---|---:|---:|---|---|---:|',
+    '| database | export | status | rows | s | rows/s | server peak RSS MB | /api/health p50 / p99 / max ms | exportStatus p50 / p99 / max ms | samples |',
+    '|---|---|---|---:|---:|---:|---:|---|---|---:|',
     ...results.map(
       (result) =>
-        `| ${result.database} | ${result.name} | ${result.status} | ${result.rows} | ${result.seconds} | ${ms(result.health)} | ${ms(result.exportStatus)} | ${result.health.samples} + ${result.exportStatus.samples} |`,
+        `| ${result.database} | ${result.name} | ${result.status} | ${result.rows} | ${result.seconds} | ${result.rowsPerSecond} | ${result.serverPeakRssMb} | ${ms(result.health)} | ${ms(result.exportStatus)} | ${result.health.samples} + ${result.exportStatus.samples} |`,
     ),
   ].join('\n');
 }

@@ -332,7 +332,10 @@ function rowChunks(onRows: (rows: FramedRows) => Promise<void>) {
 /**
  * Exports at least this big read the table in one scan and sort it rather than walking the sort index:
  * the index visits the heap in random order (`created_at` has no correlation with where rows live), one
- * buffer read per row once the table outgrows shared_buffers. Measured on 1M people (see the bench).
+ * buffer read per row once the table outgrows shared_buffers. COPY of the formatted people export on 1M
+ * people (local Postgres 15, 128 MB shared_buffers, two rounds): 6.9–7.8 s through the index, 3.9–4.0 s
+ * by scan + sort; on a 100k-row date range 0.64–0.70 s against 0.51–0.77 s; on 10k rows 0.07 s against
+ * 0.09 s. Bitmap scans stay allowed, so a selective filter still uses its index.
  */
 export const sequentialScanRows = 100_000;
 
