@@ -48,6 +48,14 @@ export interface ExportEngine extends ExportQueue {
 /** The largest batch an export reads on PGlite (see the engine's `batchSize`). */
 export const pgliteBatchRows = 250;
 
+/**
+ * Rows per page when PGlite formats a CSV or JSON export itself (one COPY to a blob per page), which holds
+ * the web's thread for its whole COPY. Measured reading 200k people: 1,000-row pages 24–25k rows/s (the
+ * per-page queries dominate), 2,000 44–48k rows/s with pages of ~40 ms, 5,000 44–49k rows/s with pages of
+ * ~105 ms and stalls up to 320 ms. End to end see `npm run bench:responsiveness -- --only pglite`.
+ */
+export const pgliteFormattedPageRows = 2000;
+
 interface NotifyJob {
   exportId: string;
   event: ExportEvent;
@@ -133,6 +141,7 @@ export async function startExportEngine(
     // one page per query of theirs, so PGlite reads smaller pages.
     batchSize:
       database.kind === 'pglite' ? Math.min(env.EXPORT_BATCH_SIZE, pgliteBatchRows) : env.EXPORT_BATCH_SIZE,
+    formattedBatchSize: database.kind === 'pglite' ? pgliteFormattedPageRows : env.EXPORT_BATCH_SIZE,
     ttlMs,
     throttleMs: env.EXPORT_THROTTLE_MS,
     notify,
