@@ -50,11 +50,11 @@ export const pgliteBatchRows = 250;
 
 /**
  * Rows per page when PGlite formats a CSV or JSON export itself (one COPY to a blob per page), which holds
- * the web's thread for its whole COPY. Measured reading 200k people: 1,000-row pages 24–25k rows/s (the
- * per-page queries dominate), 2,000 44–48k rows/s with pages of ~40 ms, 5,000 44–49k rows/s with pages of
- * ~105 ms and stalls up to 320 ms. End to end see `npm run bench:responsiveness -- --only pglite`.
+ * the web's thread for its whole COPY. Measured reading 200k people (rows/s, page time p50 / max):
+ * 1,000-row pages 33k, 28 / 283 ms; 2,000 50–51k, 38 / 97 ms; 3,000 51k, 54 / 290 ms; 4,000 57k,
+ * 65 / 123 ms; 5,000 55k, 94 / 150 ms. End to end: `npm run bench:responsiveness -- --only pglite`.
  */
-export const pgliteFormattedPageRows = 2000;
+export const pgliteFormattedPageRows = 4000;
 
 interface NotifyJob {
   exportId: string;

@@ -5,6 +5,7 @@ import { type Database, yieldToEventLoop } from '../db/database';
 import { keysetCondition } from '../records/cursor';
 import { isoOfPostgresUtcTimestamp } from '../records/iso-instant';
 import {
+  buildPageEnd,
   buildRecordCount,
   buildRecordSelect,
   type CursorValues,
@@ -421,9 +422,7 @@ async function readFormattedFromPglite(database: Database, options: FormattedRea
       where,
       limit: batchSize,
     }).toSQL();
-    const boundary = buildRecordSelect(database.db, query, { attributes: [], after, limit: 1 })
-      .offset(batchSize - 1)
-      .toSQL();
+    const boundary = buildPageEnd(database.db, query, { after, limit: batchSize }).toSQL();
     const copied = await pglite.transaction(async (tx) => {
       await tx.query("select set_config('TimeZone', $1, true)", [style.timezone]);
       await tx.query('set local standard_conforming_strings = on');

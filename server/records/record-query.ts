@@ -267,6 +267,39 @@ export function buildRecordSelect(db: Db, resolved: ResolvedRecordQuery, options
   return options.limit === undefined ? query : query.limit(options.limit);
 }
 
+/**
+ * Where a page of `limit` rows after `after` ends: the sort values of its last row (`__sort_N`, read with
+ * `cursorValuesOf`), or no row when fewer than `limit` rows are left. The page's rows are walked for
+ * their ids alone, and only the last one's values are formatted: a Limit node projects every row it
+ * skips, and formatting each timestamp made this query four times slower on PGlite.
+ */
+export function buildPageEnd(
+  db: Db,
+  resolved: ResolvedRecordQuery,
+  options: { after?: CursorValues; limit: number },
+) {
+  const table = objectTable(resolved.object);
+  const where = options.after
+    ? (and(resolved.where, keysetCondition(resolved.orderKeys, options.after)) as SQL)
+    : resolved.where;
+  const lastOfPage = db
+    .select({ id: table.id })
+    .from(table)
+    .where(where)
+    .orderBy(
+      ...resolved.orderKeys.map((key) => (key.direction === 'asc' ? asc(key.column) : desc(key.column))),
+    )
+    .limit(1)
+    .offset(options.limit - 1);
+  const selection: Record<string, SQL.Aliased> = {};
+  for (const [index, key] of resolved.orderKeys.entries())
+    selection[sortValueKey(index)] = cursorValueExpression(key).as(sortValueKey(index));
+  return db
+    .select(selection)
+    .from(table)
+    .where(eq(table.id, sql`(${lastOfPage})`));
+}
+
 /** The exact sort values of a row of `buildRecordSelect`, to continue after it. */
 export function cursorValuesOf(resolved: ResolvedRecordQuery, row: Record<string, unknown>): CursorValues {
   return resolved.orderKeys.map((_, index) => {
