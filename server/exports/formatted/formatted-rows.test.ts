@@ -12,6 +12,7 @@ import { openTestDatabase } from '../../db/test-database';
 import { planExport } from '../export-plan';
 import { createRecordSource, type RecordSource } from '../record-source';
 import { writerFactories } from '../writers';
+import { databaseKnowsZone } from './zone-support';
 
 /**
  * The database-formatted path against the JS writers, on the same query: on the demo data (formula-like
@@ -202,6 +203,14 @@ describe('database-formatted CSV and JSON match the JS writers', () => {
         assert.ok(rows > 100, `${rows} rows exported`);
         assertSameBytes(viaDatabase, viaRecords);
       });
+
+  test('the database path is taken only for a zone the database knows by that name', async () => {
+    assert.equal(await databaseKnowsZone(database, 'Europe/Paris'), true);
+    assert.equal(await databaseKnowsZone(database, 'America/Argentina/Buenos_Aires'), true);
+    // Node's Intl takes any case; Postgres's own list has one spelling: such an export keeps the JS writers.
+    assert.equal(await databaseKnowsZone(database, 'europe/paris'), false);
+    assert.equal(await databaseKnowsZone(database, 'Mars/Olympus_Mons'), false);
+  });
 
   for (const exportCase of cases)
     test(`edge values, ${exportCase.format} ${JSON.stringify(exportCase.options)}: the same cells (CSV through Python's csv), the same JSON`, async (t) => {
