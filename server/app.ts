@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { AnyRouter } from '@trpc/server';
 import type { Logger } from 'pino';
+import { createIdentityCache } from './auth/identity-cache';
 import type { AppServices } from './context';
 import { type Database, migrateDatabase, openDatabase } from './db/database';
 import type { Env } from './env';
@@ -41,6 +42,7 @@ export function createServices(
     env,
     database,
     logger,
+    identities: createIdentityCache(),
     rateLimits: createRateLimits({
       readsPerSecond: env.RATE_LIMIT_READS_PER_SECOND,
       writesPerSecond: env.RATE_LIMIT_WRITES_PER_SECOND,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Identity } from './auth/identity';
+import type { IdentityCache } from './auth/identity-cache';
 import type { Database } from './db/database';
 import type { Env } from './env';
 import type { RateLimits } from './rate-limits';
@@ -10,6 +11,8 @@ export interface AppServices {
   database: Database;
   logger: Logger;
   rateLimits: RateLimits;
+  /** Who a session cookie or API key is, remembered for a few seconds (server/auth/identity-cache.ts). */
+  identities: IdentityCache;
   /** Filled in by the export engine when it starts (web + workers, or tests). */
   exportQueue?: ExportQueue;
 }

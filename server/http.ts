@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { AnyRouter } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { structuredError } from '../shared/errors';
-import { type Identity, identityFromApiKey, identityFromSession, sessionCookieName } from './auth/identity';
+import { type Identity, sessionCookieName } from './auth/identity';
 import { type AppServices, createContext } from './context';
 import { ApiError } from './errors/api-error';
 import { isUnexpected, toApiError, toStructuredError } from './errors/to-structured';
@@ -70,15 +70,15 @@ function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Who is calling: an API key in `Authorization: Bearer`, else the session cookie. */
+/** Who is calling: an API key in `Authorization: Bearer`, else the session cookie (through the cache). */
 export async function resolveIdentity(
   services: AppServices,
   request: http.IncomingMessage,
 ): Promise<Identity | undefined> {
   const key = bearerToken(request.headers.authorization);
-  if (key) return identityFromApiKey(services.database.db, key);
+  if (key) return services.identities.apiKey(services.database.db, key);
   const token = parseCookies(request.headers.cookie)[sessionCookieName];
-  return token ? identityFromSession(services.database.db, token) : undefined;
+  return token ? services.identities.session(services.database.db, token) : undefined;
 }
 
 function requestIdOf(request: http.IncomingMessage): string {

@@ -33,6 +33,9 @@ export const apiKeysRouter = router({
     .input(z.strictObject({ id: z.string().uuid() }))
     .output(ApiKeySummary)
     .mutation(({ ctx, input }) =>
-      revokeApiKey(ctx.services.database.db, ctx.identity.workspace.id, input.id),
+      // Forgotten after the update, whatever its answer: a lookup racing it cannot cache the key again.
+      revokeApiKey(ctx.services.database.db, ctx.identity.workspace.id, input.id).finally(() =>
+        ctx.services.identities.forgetApiKey(input.id),
+      ),
     ),
 });

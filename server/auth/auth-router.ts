@@ -35,7 +35,11 @@ export const authRouter = router({
     .input(NoInput)
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx }) => {
-      if (ctx.sessionToken) await logout(ctx.services.database.db, ctx.sessionToken);
+      if (ctx.sessionToken) {
+        await logout(ctx.services.database.db, ctx.sessionToken);
+        // After the delete: a lookup racing it cannot put the session back in the cache.
+        ctx.services.identities.forgetSession(ctx.sessionToken);
+      }
       ctx.setHeader('Set-Cookie', sessionCookie(ctx, '', 0));
       return { ok: true as const };
     }),

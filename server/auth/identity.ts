@@ -70,14 +70,20 @@ export async function logout(db: Db, token: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.tokenHash, sha256(token)));
 }
 
-export async function identityFromSession(db: Db, token: string): Promise<Identity | undefined> {
+/** The caller of a session token and when the session ends; undefined if unknown, ended or expired. */
+export async function identityFromSession(
+  db: Db,
+  token: string,
+): Promise<{ identity: Identity; expiresAt: Date } | undefined> {
   const [found] = await db
-    .select(identityColumns)
+    .select({ ...identityColumns, expiresAt: sessions.expiresAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(workspaces, eq(workspaces.id, users.workspaceId))
     .where(and(eq(sessions.tokenHash, sha256(token)), gt(sessions.expiresAt, new Date())));
-  return found && { ...found, via: 'session', scopes: apiKeyScopes };
+  if (!found) return undefined;
+  const { expiresAt, ...caller } = found;
+  return { identity: { ...caller, via: 'session', scopes: apiKeyScopes }, expiresAt };
 }
 
 export async function identityFromApiKey(db: Db, key: string): Promise<Identity | undefined> {
