@@ -1,3 +1,4 @@
+import { type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Role } from '../../shared/auth';
 import type { ExportFormat } from '../../shared/exports';
 import type { Database } from '../db/database';
@@ -38,11 +39,14 @@ export interface ClaimedExport {
 /** Serialises claims across processes on Postgres (a transaction-scoped advisory lock; an arbitrary key). */
 const claimLockKey = 7_315_220_931;
 
-/** Live running exports per workspace, and every queued or abandoned export with its round. */
-const candidates = `
+/**
+ * Live running exports per workspace, and every queued or abandoned export with its round. `lease` is the
+ * SQL text of the lease in seconds: `$1` in the statements of this file, a literal in `queuePositionOf`.
+ */
+const candidatesWithLease = (lease: string) => `
   with live as (
     select workspace_id, count(*)::int as running from exports
-    where status = 'running' and updated_at >= now() - make_interval(secs => $1)
+    where status = 'running' and updated_at >= now() - make_interval(secs => ${lease})
     group by workspace_id
   )
   select e.id, e.status, e.created_at, coalesce(live.running, 0) as running,
@@ -50,7 +54,14 @@ const candidates = `
       else coalesce(live.running, 0) + row_number() over (partition by e.workspace_id, e.status order by e.created_at, e.id)
     end as round
   from exports e left join live on live.workspace_id = e.workspace_id
-  where e.status = 'queued' or (e.status = 'running' and e.updated_at < now() - make_interval(secs => $1))`;
+  where e.status = 'queued' or (e.status = 'running' and e.updated_at < now() - make_interval(secs => ${lease}))`;
+
+const candidates = candidatesWithLease('$1');
+
+/** The ranking of queued exports in the order `claimNextExport` takes them (1 = taken next). */
+const rankedWithLease = (lease: string) => `
+  select c.id, row_number() over (order by c.round, c.created_at, c.id)::int as position
+  from (${candidatesWithLease(lease)}) c where c.status = 'queued'`;
 
 /**
  * Takes the next export in the fair order (see above), or nothing when no workspace with waiting work
@@ -108,11 +119,21 @@ export async function queuePositions(
 ): Promise<Map<string, number>> {
   if (!exportIds.length) return new Map();
   const rows = await database.query<{ id: string; position: number }>(
-    `select id, position from (
-       select c.id, row_number() over (order by c.round, c.created_at, c.id)::int as position
-       from (${candidates}) c where c.status = 'queued'
-     ) ranked where id = any($2::uuid[])`,
+    `select id, position from (${rankedWithLease('$1')}) ranked where id = any($2::uuid[])`,
     [leaseSeconds, exportIds],
   );
   return new Map(rows.map((row) => [row.id, Number(row.position)]));
+}
+
+/**
+ * `queuePositions` of one export as an SQL expression, null when it is not queued: exportStatus reads it
+ * in the statement that reads the export's row, instead of sending a second one.
+ */
+export function queuePositionOf(exportId: string | Placeholder, leaseSeconds: number): SQL<number | null> {
+  // The lease goes into the text of the ranking (which is shared with the raw statements above).
+  if (!Number.isSafeInteger(leaseSeconds))
+    throw new Error(`lease must be whole seconds, got ${leaseSeconds}`);
+  const ranked = sql.raw(rankedWithLease(String(leaseSeconds)));
+  return sql<number | null>`(select ranked.position from (${ranked}) ranked
+    where ranked.id = ${exportId}::uuid)`;
 }

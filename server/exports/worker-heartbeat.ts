@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 
@@ -61,4 +62,10 @@ export async function aliveWorkerCount(database: Database): Promise<number> {
     [workerAliveSeconds],
   );
   return row?.alive ?? 0;
+}
+
+/** `aliveWorkerCount(…) === 0` as an SQL expression, for a statement that reads it beside other things. */
+export function noWorkerAlive(): SQL<boolean> {
+  return sql<boolean>`not exists (select 1 from export_workers
+    where heartbeat_at > now() - make_interval(secs => ${workerAliveSeconds}))`;
 }
