@@ -141,7 +141,7 @@ export async function startExportEngine(
     // one page per query of theirs, so PGlite reads smaller pages.
     batchSize:
       database.kind === 'pglite' ? Math.min(env.EXPORT_BATCH_SIZE, pgliteBatchRows) : env.EXPORT_BATCH_SIZE,
-    formattedBatchSize: database.kind === 'pglite' ? pgliteFormattedPageRows : env.EXPORT_BATCH_SIZE,
+    formattedPageRows: pgliteFormattedPageRows,
     ttlMs,
     throttleMs: env.EXPORT_THROTTLE_MS,
     notify,

@@ -43,8 +43,10 @@ export interface FormattedReadOptions {
   delimiter: string;
   /** What ends each row in the bytes handed over (COPY ends them with LF). */
   terminator: string;
-  /** Rows per page on PGlite (Postgres streams the whole result). */
+  /** Rows per batch handed to `onRows` (EXPORT_BATCH_SIZE). */
   batchSize: number;
+  /** Rows per COPY on PGlite (Postgres streams the whole result). */
+  pageRows: number;
   signal?: AbortSignal;
   onTotal(total: number): Promise<void>;
   /** Whole rows, in order, about 64 KiB at a time; the next ones are read only after it resolves. */
@@ -305,8 +307,11 @@ function readAhead(onBatch: (rows: CrmRecord[]) => Promise<void>) {
   };
 }
 
-/** Collects framed rows into chunks of about `formattedChunkBytes` for `onRows`. */
-function rowChunks(onRows: (rows: FramedRows) => Promise<void>) {
+/**
+ * Collects framed rows into batches for `onRows`: at most `batchSize` rows (EXPORT_BATCH_SIZE: progress,
+ * cancel checks and the throttle go by batch), and no more than about `formattedChunkBytes` of them.
+ */
+function rowBatches(onRows: (rows: FramedRows) => Promise<void>, batchSize: number) {
   let parts: Buffer[] = [];
   let rows = 0;
   let size = 0;
@@ -320,11 +325,15 @@ function rowChunks(onRows: (rows: FramedRows) => Promise<void>) {
     await onRows({ bytes, rows: counted });
   };
   return {
-    async add(framed: FramedRows) {
-      parts.push(framed.bytes);
-      rows += framed.rows;
-      size += framed.bytes.length;
-      if (size >= formattedChunkBytes) await flush();
+    /** Takes pieces of at most `batchSize` rows each (the framer's `maxRows`). */
+    async add(pieces: readonly FramedRows[]) {
+      for (const piece of pieces) {
+        if (rows + piece.rows > batchSize) await flush();
+        parts.push(piece.bytes);
+        rows += piece.rows;
+        size += piece.bytes.length;
+        if (size >= formattedChunkBytes || rows >= batchSize) await flush();
+      }
     },
     flush,
   };
@@ -373,14 +382,12 @@ async function readFormattedFromPostgres(
       await options.onTotal(total);
       if (total >= sequentialScanRows) await tx.unsafe('set local enable_indexscan = off');
       const framer = createRowFramer(format, options.terminator);
-      const chunks = rowChunks(options.onRows);
+      const batches = rowBatches(options.onRows, options.batchSize);
       const readable = await tx.unsafe(copy).readable();
       try {
-        for await (const chunk of readable) {
-          const framed = framer.push(chunk as Buffer);
-          if (framed) await chunks.add(framed);
-        }
-        await chunks.flush();
+        for await (const chunk of readable)
+          await batches.add(framer.push(chunk as Buffer, options.batchSize));
+        await batches.flush();
         framer.end();
         // postgres.js pauses its socket when the readable is full, and resumes it when the readable is
         // read again. When the last rows and the end of the COPY arrive in one socket read, the readable
@@ -409,7 +416,7 @@ async function readFormattedFromPostgres(
  * in the query already (see planExport).
  */
 async function readFormattedFromPglite(database: Database, options: FormattedReadOptions): Promise<void> {
-  const { query, attributes, format, style, signal, batchSize } = options;
+  const { query, attributes, format, style, signal, pageRows } = options;
   const pglite = database.pglite;
   if (!pglite) throw new Error('a PGlite source needs the PGlite client');
   await options.onTotal(await countRecords(database.db, query));
@@ -420,9 +427,9 @@ async function readFormattedFromPglite(database: Database, options: FormattedRea
     const where = after ? keysetCondition(query.orderKeys, after) : undefined;
     const page = buildFormattedSelect(database.db, query, attributes, format, style, {
       where,
-      limit: batchSize,
+      limit: pageRows,
     }).toSQL();
-    const boundary = buildPageEnd(database.db, query, { after, limit: batchSize }).toSQL();
+    const boundary = buildPageEnd(database.db, query, { after, limit: pageRows }).toSQL();
     const copied = await pglite.transaction(async (tx) => {
       await tx.query("select set_config('TimeZone', $1, true)", [style.timezone]);
       await tx.query('set local standard_conforming_strings = on');
@@ -431,8 +438,9 @@ async function readFormattedFromPglite(database: Database, options: FormattedRea
       return { last, blob: result.blob };
     });
     await yieldToEventLoop();
-    const framed = copied.blob ? framer.push(Buffer.from(await copied.blob.arrayBuffer())) : undefined;
-    if (framed) await options.onRows(framed);
+    if (copied.blob)
+      for (const batch of framer.push(Buffer.from(await copied.blob.arrayBuffer()), options.batchSize))
+        await options.onRows(batch);
     if (!copied.last) break;
     after = cursorValuesOf(query, copied.last);
   }

@@ -25,8 +25,8 @@ export interface RunnerDeps {
   /** Seconds without a processed row after which a running export is failed (EXPORT_STALLED). */
   stallSeconds: number;
   batchSize: number;
-  /** Rows per page when the database formats them on PGlite (default `batchSize`). */
-  formattedBatchSize?: number;
+  /** Rows per COPY when the database formats them on PGlite (default `batchSize`). */
+  formattedPageRows?: number;
   ttlMs: number;
   /** Slows every batch down (demos and the worker-crash test); 0 in normal use. */
   throttleMs: number;
@@ -305,7 +305,8 @@ export async function runExport(
           },
           delimiter: plan.options.delimiter,
           terminator: input.terminator,
-          batchSize: deps.formattedBatchSize ?? deps.batchSize,
+          batchSize: deps.batchSize,
+          pageRows: deps.formattedPageRows ?? deps.batchSize,
           signal: halt.signal,
           onTotal,
           onRows: async (rows) => {

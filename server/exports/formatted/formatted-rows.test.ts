@@ -179,12 +179,15 @@ describe('database-formatted CSV and JSON match the JS writers', () => {
         },
         delimiter: plan.options.delimiter,
         terminator: formatted.terminator,
-        // Pages that end mid-way through the data on PGlite, one stream on Postgres.
-        batchSize: 97,
+        // Pages that end mid-way through the data on PGlite, one stream on Postgres, and batches that
+        // cut both.
+        batchSize: 41,
+        pageRows: 97,
         onTotal: async (counted) => {
           total = counted;
         },
         onRows: async (rows) => {
+          assert.ok(rows.rows > 0 && rows.rows <= 41, `a batch of ${rows.rows} rows`);
           formattedRows += rows.rows;
           await formatted.write(rows.bytes);
         },

@@ -55,28 +55,45 @@ export function createRowFramer(format: SqlFormat, terminator: string) {
     return ends;
   }
 
+  /** `bytes[0, ends.at(-1)]` with each row end replaced, as pieces of at most `maxRows` rows. */
+  function pieces(bytes: Buffer, ends: readonly number[], maxRows: number): FramedRows[] {
+    const out: FramedRows[] = [];
+    let from = 0;
+    for (let first = 0; first < ends.length; first += maxRows) {
+      const group = ends.slice(first, first + maxRows);
+      const last = group.at(-1) as number;
+      if (!rewrite) out.push({ bytes: bytes.subarray(from, last + 1), rows: group.length });
+      else {
+        const piece = Buffer.allocUnsafe(last + 1 - from + group.length * (replacement.length - 1));
+        let written = 0;
+        for (const end of group) {
+          written += bytes.copy(piece, written, from, end);
+          written += replacement.copy(piece, written);
+          from = end + 1;
+        }
+        out.push({ bytes: piece, rows: group.length });
+      }
+      from = last + 1;
+    }
+    return out;
+  }
+
   return {
-    /** The complete rows so far (the bytes of a row cut short wait for the next chunk); undefined if none. */
-    push(chunk: Buffer): FramedRows | undefined {
+    /**
+     * The complete rows so far, in pieces of at most `maxRows` rows (an export's batch); the bytes of a
+     * row cut short wait for the next chunk.
+     */
+    push(chunk: Buffer, maxRows = Number.POSITIVE_INFINITY): FramedRows[] {
       const scanned = pending?.length ?? 0;
       const ends = rowEnds(chunk).map((end) => end + scanned);
       const bytes = pending ? Buffer.concat([pending, chunk]) : chunk;
       const last = ends.at(-1);
       if (last === undefined) {
         pending = bytes;
-        return undefined;
+        return [];
       }
       pending = last + 1 < bytes.length ? bytes.subarray(last + 1) : undefined;
-      if (!rewrite) return { bytes: bytes.subarray(0, last + 1), rows: ends.length };
-      const out = Buffer.allocUnsafe(last + 1 + ends.length * (replacement.length - 1));
-      let from = 0;
-      let written = 0;
-      for (const end of ends) {
-        written += bytes.copy(out, written, from, end);
-        written += replacement.copy(out, written);
-        from = end + 1;
-      }
-      return { bytes: out, rows: ends.length };
+      return pieces(bytes, ends, maxRows);
     },
     /** Throws when COPY's output ended inside a row (it never does unless the stream was cut). */
     end(): void {
