@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import postgres from 'postgres';
 import type { AttributeSpec, ObjectSlug } from '../../shared/catalog';
 import type { CrmRecord } from '../../shared/records';
@@ -365,8 +366,21 @@ async function readFormattedFromPostgres(
   const copy = copyStatement(select, format, options.delimiter, 'stdout');
   const count = buildRecordCount(database.db, query).toSQL();
   const client = postgres(url, clientOptions(1));
-  const onAbort = () => void client.end({ timeout: 0 }).catch(() => {});
-  signal?.addEventListener('abort', onAbort, { once: true });
+  let readable: Readable | undefined;
+  // postgres.js pauses its socket while the COPY's readable is full, and resumes it only when the
+  // readable is read again. Ending the connection stops listening without resuming it, and a paused
+  // socket never sees the server close it: it would keep the process alive. So once the connection is
+  // ended the socket is resumed (by asking the readable for more), and runs to its end.
+  const resumeSocket = () => {
+    try {
+      readable?._read(0);
+    } catch {
+      // The connection already closed, and postgres.js let go of its socket.
+    }
+  };
+  // Mid-COPY the connection cannot run a ROLLBACK: it goes, and the transaction with it.
+  const drop = () => void client.end({ timeout: 0 }).then(resumeSocket, resumeSocket);
+  signal?.addEventListener('abort', drop, { once: true });
   // The first failure of the caller's `onRows`: dropping the connection afterwards fails the transaction
   // with a connection error, which must not replace it.
   let failure: { error: unknown } | undefined;
@@ -383,28 +397,26 @@ async function readFormattedFromPostgres(
       if (total >= sequentialScanRows) await tx.unsafe('set local enable_indexscan = off');
       const framer = createRowFramer(format, options.terminator);
       const batches = rowBatches(options.onRows, options.batchSize);
-      const readable = await tx.unsafe(copy).readable();
+      readable = await tx.unsafe(copy).readable();
       try {
         for await (const chunk of readable)
           await batches.add(framer.push(chunk as Buffer, options.batchSize));
         await batches.flush();
         framer.end();
-        // postgres.js pauses its socket when the readable is full, and resumes it when the readable is
-        // read again. When the last rows and the end of the COPY arrive in one socket read, the readable
-        // ends full: it is never asked for more, the socket stays paused, and the COMMIT's answer is never
-        // read (porsager/postgres#499, fix proposed in #1016). Asking once more resumes it.
-        readable._read(0);
+        // When the last rows and the end of the COPY arrive in one socket read, the readable ends full:
+        // it is never asked for more, and the COMMIT's answer would never be read (porsager/postgres#499,
+        // fix proposed in #1016).
+        resumeSocket();
       } catch (error) {
-        // Mid-COPY the connection cannot run a ROLLBACK: it goes, and the transaction with it.
         failure ??= { error };
-        void client.end({ timeout: 0 }).catch(() => {});
+        drop();
         throw error;
       }
     });
   } catch (error) {
     throw failure ? failure.error : error;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', drop);
     await client.end({ timeout: 5 });
   }
 }

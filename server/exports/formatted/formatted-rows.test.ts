@@ -207,6 +207,43 @@ describe('database-formatted CSV and JSON match the JS writers', () => {
         assertSameBytes(viaDatabase, viaRecords);
       });
 
+  test('a read stopped mid-COPY closes its connection', {
+    skip: process.env.DATABASE_URL ? false : 'needs Postgres (DATABASE_URL): PGlite has no connection',
+  }, async () => {
+    const sockets = () => process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
+    const before = sockets();
+    const scope = scopes.get('admin@acme.test');
+    assert.ok(scope);
+    const plan = await planExport(
+      database.db,
+      scope,
+      StartExportInput.parse({ object: 'people', format: 'csv' }),
+    );
+    let batches = 0;
+    await assert.rejects(
+      source.readFormatted({
+        query: plan.query,
+        attributes: plan.attributes,
+        format: 'csv',
+        style: { timezone: 'UTC', values: 'labels', timestamps: 'iso' },
+        delimiter: ',',
+        terminator: '\r\n',
+        batchSize: 50,
+        pageRows: 50,
+        onTotal: async () => {},
+        // Slow enough for the COPY to fill its readable, which pauses the socket.
+        onRows: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          if (++batches === 3) throw new Error('cancelled by the test');
+        },
+      }),
+      /cancelled by the test/,
+    );
+    for (let waited = 0; sockets() > before && waited < 3000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(sockets(), before, 'no socket left open (a paused one would keep the process alive)');
+  });
+
   test('the database path is taken only for a zone the database knows by that name', async () => {
     assert.equal(await databaseKnowsZone(database, 'Europe/Paris'), true);
     assert.equal(await databaseKnowsZone(database, 'America/Argentina/Buenos_Aires'), true);
