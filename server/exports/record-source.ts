@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import type { AttributeSpec, ObjectSlug } from '../../shared/catalog';
 import type { CrmRecord } from '../../shared/records';
@@ -431,7 +432,7 @@ async function readFormattedFromPglite(database: Database, options: FormattedRea
   const { query, attributes, format, style, signal, pageRows } = options;
   const pglite = database.pglite;
   if (!pglite) throw new Error('a PGlite source needs the PGlite client');
-  await options.onTotal(await countRecords(database.db, query));
+  await options.onTotal(await countInSlices(database, query));
   const framer = createRowFramer(format, options.terminator);
   let after: CursorValues | undefined;
   for (;;) {
@@ -457,4 +458,31 @@ async function readFormattedFromPglite(database: Database, options: FormattedRea
     after = cursorValuesOf(query, copied.last);
   }
   framer.end();
+}
+
+/** Rows counted per query by `countInSlices`. */
+const countSliceRows = 20_000;
+
+/**
+ * The rows of the query on PGlite, counted a slice of the sort index at a time with a turn for the web
+ * between slices: one `count(*)` of 200k people held the web's thread for up to ~390 ms. Each slice finds
+ * where the next one starts (as a page does, from the ids alone); the last slice is counted.
+ */
+async function countInSlices(database: Database, query: ResolvedQuery): Promise<number> {
+  let counted = 0;
+  let after: CursorValues | undefined;
+  for (;;) {
+    const [end] = await database.rows<Record<string, unknown>>(
+      sql`${buildPageEnd(database.db, query, { after, limit: countSliceRows }).getSQL()}`,
+    );
+    await yieldToEventLoop();
+    if (!end) break;
+    counted += countSliceRows;
+    after = cursorValuesOf(query, end);
+  }
+  const rest = buildRecordSelect(database.db, query, { attributes: [], after, sortValues: false });
+  const [row] = await database.rows<{ total: number | string }>(
+    sql`select count(*) as total from (${rest.getSQL()}) slice`,
+  );
+  return counted + Number(row?.total ?? 0);
 }
