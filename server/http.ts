@@ -95,6 +95,45 @@ export function sendJson(response: http.ServerResponse, status: number, body: un
   response.end(payload);
 }
 
+/** What `discardUnreadBody` reads and drops at most, and for how long. */
+const lingerBytes = 8 * 1024 * 1024;
+const lingerMs = 2000;
+
+/**
+ * Reads and drops the rest of a body we refuse without reading (413, 415, 401, …), so the answer goes out
+ * once the client has sent it all. Answering first, the socket was closed (the request's `Connection:
+ * close`, or ours) with the rest of the body unread in it: the kernel then resets the connection, and a
+ * client still uploading loses the answer already sent to it (the abuse suite saw 3 MB POSTs closed
+ * without their 413). Bounded: past 8 MB or 2 s the connection is cut without an answer (false), so a
+ * body that never ends costs no more than that.
+ */
+function discardUnreadBody(request: http.IncomingMessage): Promise<boolean> {
+  return new Promise((resolve) => {
+    let dropped = 0;
+    const cut = () => {
+      clearTimeout(timer);
+      request.socket.destroy();
+      resolve(false);
+    };
+    const timer = setTimeout(cut, lingerMs);
+    timer.unref();
+    request.once('end', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    request.socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+    request.on('data', (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > lingerBytes) cut();
+    });
+    request.on('error', () => {});
+    request.resume();
+  });
+}
+
 /** tRPC answers queries on GET and mutations on POST; anything else is refused before it reaches tRPC. */
 const trpcMethods = ['GET', 'POST'] as const;
 /** A batch (`/trpc/a,b,c?batch=1`) runs at most this many calls. */
@@ -274,9 +313,11 @@ export function createRequestHandler(options: {
     const body = toStructuredError(error, requestId);
     for (const [name, value] of Object.entries(toApiError(error)?.headers ?? {}))
       response.setHeader(name, value);
-    // A body we did not read is not worth reading: close the connection instead of draining it.
-    if (!request.complete) response.setHeader('Connection', 'close');
-    sendJson(response, body.status_code, body);
+    if (request.complete) sendJson(response, body.status_code, body);
+    else
+      void discardUnreadBody(request).then((whole) => {
+        if (whole) sendJson(response, body.status_code, body);
+      });
   }
 
   return function handle(request: http.IncomingMessage, response: http.ServerResponse): void {
