@@ -104,6 +104,16 @@ describe('a workspace with ten queued exports beside one with a single export', 
     const acmeExports = await Promise.all(
       Array.from({ length: 10 }, () => acme.startExport.mutate({ object: 'people', format: 'csv' })),
     );
+    // Globex comes once Acme has its two running: queued together, fair order would (rightly) start
+    // Globex's before Acme's second, and the question here is whether it waits for an Acme slot.
+    for (let waited = 0; ; waited += 50) {
+      const statuses = await Promise.all(
+        acmeExports.map((summary) => acme.exportStatus.query({ exportId: summary.id })),
+      );
+      if (statuses.filter((status) => status.status === 'running').length >= 2) break;
+      assert.ok(waited < 30_000, 'two Acme exports start within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const globexExport = await globex.startExport.mutate({ object: 'companies', format: 'csv' });
     const done = await waitForExport(globex, globexExport.id);
     assert.equal(done.status, 'completed');
