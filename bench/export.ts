@@ -11,7 +11,7 @@
  * are printed met or missed; results go to bench/results.json.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -26,11 +26,13 @@ import { seedScale } from '../server/db/seed-scale';
 import { loadEnv } from '../server/env';
 import { startExportEngine } from '../server/exports/export-engine';
 import { planExport } from '../server/exports/export-plan';
+import { inlineParameters } from '../server/exports/formatted/copy-statement';
 import { exportSelect } from '../server/exports/record-source';
 import { createLogger } from '../server/logger';
 import { createClient } from '../server/sdk';
 import type { ExportFormat } from '../shared/exports';
 import { measureStatusLoad } from './export-status-load';
+import { cpuSeconds, peakRssMb, postgresCpuMeter } from './proc-stats';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -52,66 +54,7 @@ if (!baseUrl) {
   process.exit(1);
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** CPU seconds of every Postgres server process now, by pid (the local server's backends, from /proc). */
-function postgresCpuByPid(): Map<string, number> {
-  const byPid = new Map<string, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.split(') ')[1]?.split(' ') ?? [];
-      byPid.set(entry, (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  return byPid;
-}
-
-/**
- * The database's CPU over a stretch of time: every Postgres process is sampled every 100 ms and its last
- * reading kept, so a backend that exits (the export's connection closes with it) still counts, up to its
- * last 100 ms. Includes everything the database did meanwhile (progress writes, status polls).
- */
-function postgresCpuMeter() {
-  const first = postgresCpuByPid();
-  const last = new Map(first);
-  const sample = () => {
-    for (const [pid, seconds] of postgresCpuByPid()) last.set(pid, seconds);
-  };
-  const timer = setInterval(sample, 100);
-  return {
-    stop(): number {
-      clearInterval(timer);
-      sample();
-      let total = 0;
-      for (const [pid, seconds] of last) total += seconds - (first.get(pid) ?? 0);
-      return Math.round(total * 100) / 100;
-    },
-  };
-}
-
 const round2 = (value: number) => Math.round(value * 100) / 100;
-
-function peakRssMb(pid: number | undefined): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-  } catch {
-    return Number.NaN;
-  }
-}
 
 async function xlsxBaseline(count: number) {
   const ExcelJS = (await import('exceljs')).default;
@@ -312,26 +255,10 @@ async function main() {
   // what the database can send at most.
   const workspace = await database.query<{ id: string }>(`select id from workspaces where slug = 'acme'`);
   if (formats.includes('csv') || formats.includes('json')) {
-    const copyClient = postgres(url.toString(), { max: 1 });
-    await copyClient.unsafe('set jit = off');
-    const started = performance.now();
-    const postgresCpu = postgresCpuMeter();
-    let bytes = 0;
-    const stream = await copyClient
-      .unsafe(`copy (select * from people where workspace_id = '${workspace[0]?.id}') to stdout with csv`)
-      .readable();
-    await pipeline(
-      stream,
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          bytes += chunk.length;
-          callback();
-        },
-      }),
+    const { seconds, bytes, postgresCpuSeconds } = await timedCopy(
+      url.toString(),
+      `copy (select * from people where workspace_id = '${workspace[0]?.id}') to stdout with csv`,
     );
-    const seconds = (performance.now() - started) / 1000;
-    const postgresCpuSeconds = postgresCpu.stop();
-    await copyClient.end();
     report({
       kind: 'baseline',
       name: 'COPY (plain table) TO STDOUT WITH CSV',
@@ -358,32 +285,16 @@ async function main() {
       },
     );
     // Exactly the query the export's cursor streams.
-    const { sql: text, params } = exportSelect(database, plan.query, plan.attributes).toSQL();
-    const literal = (value: unknown) => (value === null ? 'null' : `'${String(value).replace(/'/g, "''")}'`);
-    const inlined = text.replace(/\$(\d+)/g, (_, index: string) => literal(params[Number(index) - 1]));
-    const copyClient = postgres(url.toString(), { max: 1 });
-    const started = performance.now();
-    let bytes = 0;
-    // With the session settings the export's transaction uses (see record-source.ts), so the two
-    // differ only in how rows leave the database.
-    await copyClient.unsafe('set jit = off');
-    const stream = await copyClient.unsafe(`copy (${inlined}) to stdout with csv header`).readable();
-    await pipeline(
-      stream,
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          bytes += chunk.length;
-          callback();
-        },
-      }),
+    const statement = exportSelect(database, plan.query, plan.attributes).toSQL();
+    const { seconds, bytes } = await timedCopy(
+      url.toString(),
+      `copy (${inlineParameters(statement)}) to stdout with csv header`,
     );
-    const seconds = (performance.now() - started) / 1000;
-    await copyClient.end();
     report({
       kind: 'baseline',
       name: 'COPY (same query) TO STDOUT WITH CSV',
       rows: total,
-      seconds: Math.round(seconds * 100) / 100,
+      seconds: round2(seconds),
       rowsPerSecond: Math.round(total / seconds),
       fileMb: Math.round((bytes / 1024 / 1024) * 10) / 10,
     });
@@ -431,6 +342,32 @@ async function main() {
   previous[String(rows)] = { at: new Date().toISOString(), peopleInDatabase: total, results, targets };
   writeFileSync(file, `${JSON.stringify(previous, null, 2)}\n`);
   console.log(`results written to bench/results.json under "${rows}"`);
+}
+
+/**
+ * Runs a `COPY … TO STDOUT` on a connection of its own and drops the bytes, with the session settings
+ * the export's transaction uses (see record-source.ts), so a baseline differs from an export only in what
+ * the query is and how the rows leave the database.
+ */
+async function timedCopy(url: string, copy: string) {
+  const client = postgres(url, { max: 1 });
+  await client.unsafe('set jit = off');
+  const started = performance.now();
+  const postgresCpu = postgresCpuMeter();
+  let bytes = 0;
+  await pipeline(
+    await client.unsafe(copy).readable(),
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        callback();
+      },
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const postgresCpuSeconds = postgresCpu.stop();
+  await client.end();
+  return { seconds, bytes, postgresCpuSeconds };
 }
 
 interface StoredRun {

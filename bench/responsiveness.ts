@@ -22,6 +22,7 @@ import { type Database, migrateDatabase, openDatabase } from '../server/db/datab
 import { seedDemo } from '../server/db/seed-demo';
 import { seedScale } from '../server/db/seed-scale';
 import type { StartExportInput } from '../shared/exports';
+import { peakRssMb } from './proc-stats';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -52,15 +53,6 @@ interface CaseResult {
   serverPeakRssMb: number;
   health: Stats;
   exportStatus: Stats;
-}
-
-function peakRssMb(pid: number | undefined): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-  } catch {
-    return Number.NaN;
-  }
 }
 
 function statsOf(latencies: number[]): Stats {
