@@ -387,9 +387,7 @@ async function readFormattedFromPostgres(
   let failure: { error: unknown } | undefined;
   try {
     await client.begin('isolation level repeatable read read only', async (tx) => {
-      await tx.unsafe('set local jit = off');
-      await tx.unsafe('set local standard_conforming_strings = on');
-      await tx.unsafe("select set_config('TimeZone', $1, true)", [style.timezone]);
+      await tx.unsafe(`${formattingSettings}, set_config('jit', 'off', true)`, [style.timezone]);
       const [counted] = await tx
         .unsafe(count.sql, count.params as postgres.ParameterOrJSON<never>[])
         .values();
@@ -444,8 +442,7 @@ async function readFormattedFromPglite(database: Database, options: FormattedRea
     }).toSQL();
     const boundary = buildPageEnd(database.db, query, { after, limit: pageRows }).toSQL();
     const copied = await pglite.transaction(async (tx) => {
-      await tx.query("select set_config('TimeZone', $1, true)", [style.timezone]);
-      await tx.query('set local standard_conforming_strings = on');
+      await tx.query(formattingSettings, [style.timezone]);
       const last = (await tx.query<Record<string, unknown>>(boundary.sql, boundary.params)).rows[0];
       const result = await tx.query(copyStatement(page, format, options.delimiter, "'/dev/blob'"));
       return { last, blob: result.blob };
@@ -460,6 +457,13 @@ async function readFormattedFromPglite(database: Database, options: FormattedRea
   framer.end();
 }
 
+/**
+ * The transaction settings a database-formatted read needs, in one statement: the export's zone for the
+ * timestamps ($1), and backslashes as plain characters in the inlined literals (copy-statement.ts).
+ */
+const formattingSettings =
+  "select set_config('TimeZone', $1, true), set_config('standard_conforming_strings', 'on', true)";
+
 /** Rows counted per query by `countInSlices`. */
 const countSliceRows = 20_000;
 
@@ -473,7 +477,7 @@ async function countInSlices(database: Database, query: ResolvedQuery): Promise<
   let after: CursorValues | undefined;
   for (;;) {
     const [end] = await database.rows<Record<string, unknown>>(
-      sql`${buildPageEnd(database.db, query, { after, limit: countSliceRows }).getSQL()}`,
+      buildPageEnd(database.db, query, { after, limit: countSliceRows }).getSQL(),
     );
     await yieldToEventLoop();
     if (!end) break;
