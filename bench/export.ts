@@ -1,5 +1,6 @@
 /**
- * `npm run bench:export [-- --rows N] [--formats csv,xlsx,json,pdf]` on Postgres (DATABASE_URL).
+ * `npm run bench:export [-- --rows N] [--formats csv,xlsx,json,pdf] [--cpu-prof-dir DIR]` on Postgres
+ * (DATABASE_URL); with a directory, each worker process writes its CPU profile there.
  *
  * Uses a database of its own per size (crm_bench_export_<N>), seeded with the demo data plus N people
  * through server/db/seed-scale.ts when missing. Each format runs through startExport → completed over
@@ -25,6 +26,7 @@ import { seedDemo } from '../server/db/seed-demo';
 import { seedScale } from '../server/db/seed-scale';
 import { loadEnv } from '../server/env';
 import { startExportEngine } from '../server/exports/export-engine';
+import { exportHeapBudgetMb } from '../server/exports/export-heap';
 import { planExport } from '../server/exports/export-plan';
 import { inlineParameters } from '../server/exports/formatted/copy-statement';
 import { exportSelect } from '../server/exports/record-source';
@@ -161,7 +163,13 @@ async function main() {
   // The worker exactly as `npm run worker` runs it (keep the flags in step with package.json): from the
   // esbuild bundle, with its heap budget.
   execFileSync(process.execPath, ['scripts/build-worker.mjs'], { cwd: root, stdio: 'inherit' });
-  const workerArgs = ['--enable-source-maps', '--max-old-space-size=192', 'dist/worker.mjs'];
+  const profileDir = argument('cpu-prof-dir');
+  const workerArgs = [
+    '--enable-source-maps',
+    `--max-old-space-size=${exportHeapBudgetMb}`,
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : []),
+    'dist/worker.mjs',
+  ];
   for (const format of formats) {
     const worker: ChildProcess = spawn(process.execPath, workerArgs, {
       cwd: root,

@@ -36,6 +36,7 @@ import postgres from 'postgres';
 import { scaleWorkspace, seedScaleWorkspace } from '../e2e/scale-workspace';
 import { migrateDatabase, openDatabase } from '../server/db/database';
 import { seedDemo } from '../server/db/seed-demo';
+import { exportHeapBudgetMb } from '../server/exports/export-heap';
 import { s3Storage } from '../server/exports/storage/s3-storage';
 import {
   listKeys,
@@ -243,7 +244,7 @@ try {
   const startWorker = (slot: number) => {
     workers[slot] = spawnLogged(
       `worker-${slot}`,
-      ['--enable-source-maps', '--max-old-space-size=192', 'dist/worker.mjs'],
+      ['--enable-source-maps', `--max-old-space-size=${exportHeapBudgetMb}`, 'dist/worker.mjs'],
       sharedEnv,
     );
   };

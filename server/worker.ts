@@ -1,6 +1,7 @@
 import { createServices, openAppDatabase } from './app';
 import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
+import { allowExportHeapGrowth } from './exports/export-heap';
 import { createLogger } from './logger';
 import { startMetricsServer } from './metrics/http-metrics';
 import { startExportScheduler } from './schedules/scheduler';
@@ -10,6 +11,7 @@ import { startExportScheduler } from './schedules/scheduler';
  * (DATABASE_URL); each takes jobs from the shared pg-boss queue, and the per-workspace limit holds
  * across all of them. On PGlite the database belongs to one process, so use `npm start` there.
  */
+allowExportHeapGrowth();
 const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL);
 if (!env.DATABASE_URL)

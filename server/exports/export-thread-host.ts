@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { addThreadMetrics, type MetricsSnapshot } from '../metrics/metrics';
+import { allowExportHeapGrowth, exportHeapBudgetMb } from './export-heap';
 
 export interface ExportThread {
   stop(): Promise<void>;
@@ -14,11 +15,12 @@ export interface ExportThread {
 export async function startExportThread(entry: URL, logger: Logger): Promise<ExportThread> {
   let stopping = false;
   let current: Worker | undefined;
+  allowExportHeapGrowth();
 
   const spawn = () =>
     new Promise<void>((resolve, reject) => {
-      // The same heap budget as `npm run worker` (see scripts/build-worker.mjs for why).
-      const worker = new Worker(entry, { resourceLimits: { maxOldGenerationSizeMb: 192 } });
+      // The same heap as `npm run worker` (see export-heap.ts for why).
+      const worker = new Worker(entry, { resourceLimits: { maxOldGenerationSizeMb: exportHeapBudgetMb } });
       current = worker;
       let ready = false;
       worker.on('message', (message: unknown) => {
