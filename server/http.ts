@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AnyRouter } from '@trpc/server';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { structuredError } from '../shared/errors';
 import { type Identity, sessionCookieName } from './auth/identity';
 import { type AppServices, createContext } from './context';
@@ -15,6 +14,7 @@ import { assertJsonContentType, readBody } from './http-body';
 import { answerMetrics, createRouteLabeler, recordHttpRequest } from './metrics/http-metrics';
 import { serveProcessMetrics } from './metrics/metrics';
 import { projectRoot } from './project-root';
+import { createTrpcHttpHandler } from './trpc-http';
 
 /** A plain route under /api/. Its errors (thrown ApiErrors or anything else) answer with the flat shape. */
 export interface ApiRoute {
@@ -204,13 +204,11 @@ export function createRequestHandler(options: {
   const metricsHere = services.env.METRICS && !services.env.METRICS_PORT;
   if (metricsHere) serveProcessMetrics(services.database);
 
-  const trpcHandler = createHTTPHandler({
+  const trpcHandler = createTrpcHttpHandler({
     router: options.router,
-    basePath: '/trpc/',
+    endpoint: '/trpc',
     maxBatchSize,
-    // The body is read (bounded) before tRPC sees it; this is a second fence.
-    maxBodySize: services.env.MAX_BODY_BYTES,
-    async createContext({ req, res }) {
+    async createContext(req, res) {
       const requestId = String(res.getHeader('X-Request-Id'));
       return createContext({
         services,
@@ -232,10 +230,14 @@ export function createRequestHandler(options: {
   });
 
   /**
-   * tRPC reads the body itself, whole and unbounded; here it is read first, refused past MAX_BODY_BYTES
-   * (413) or when it is not JSON (415), and handed over as a string. An empty body is no input (`{}`).
+   * The body is read here, refused past MAX_BODY_BYTES (413) or when it is not JSON (415), and handed
+   * to tRPC as a string. An empty body is no input (`{}`).
    */
-  async function handleTrpc(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  async function handleTrpc(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    url: URL,
+  ): Promise<void> {
     if (!(trpcMethods as readonly string[]).includes(request.method ?? '')) {
       if (request.method === 'OPTIONS') {
         response.writeHead(204, { Allow: trpcMethods.join(', ') });
@@ -244,14 +246,14 @@ export function createRequestHandler(options: {
       }
       throw methodNotAllowed(request.method, '/trpc', trpcMethods);
     }
+    let body: string | undefined;
     if (request.method === 'POST') {
       assertJsonContentType(request);
-      const body = await readBody(request, services.env.MAX_BODY_BYTES);
-      // tRPC's node adapter takes a pre-read body from `request.body` (as body-parsing middleware leaves it).
-      Object.assign(request, { body: body.length ? body.toString('utf8') : '{}' });
+      const bytes = await readBody(request, services.env.MAX_BODY_BYTES);
+      body = bytes.length ? bytes.toString('utf8') : '{}';
       if (!request.headers['content-type']) request.headers['content-type'] = 'application/json';
     }
-    await trpcHandler(request, response);
+    await trpcHandler(request, response, url, body);
   }
 
   async function handleApi(
@@ -343,7 +345,7 @@ export function createRequestHandler(options: {
       const url = parseRequestUrl(request.url);
       if (metricsHere && url.pathname === '/metrics') await answerMetrics(request, response);
       else if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/'))
-        await handleTrpc(request, response);
+        await handleTrpc(request, response, url);
       else if (url.pathname === '/api' || url.pathname.startsWith('/api/'))
         await handleApi(request, response, url, requestId);
       else await serveClient(request, url, response, services.env.NODE_ENV === 'production');
