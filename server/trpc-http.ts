@@ -4,12 +4,13 @@
  * `Response`, and the answer goes out in one write.
  *
  * Why not the node adapter: `exportStatus`, which every open export dialog calls each second, has a
- * target of 1,000 requests/s with p99 < 50 ms while a 1M-row export runs. In a profile of that load (idle server) the
- * node adapter of tRPC 11.19 spent ~10 % of the web's CPU aborting every request's AbortSignal when its
- * response closed, even after it had ended normally (a DOMException with a stack trace each time), and
- * wrote each body through a WHATWG WritableStream chunk by chunk. Here the signal aborts only when the
- * client leaves before the answer is complete, as tRPC 11.25's node adapter does; 11.25 cannot be used
- * because @trpc/react-query stops at 11.19 and the three packages must share one version.
+ * target of 1,000 requests/s with p99 < 50 ms while a 1M-row export runs. In a profile of that load (idle
+ * server) the node adapter of tRPC 11.19 spent ~10 % of the web's CPU aborting every request's
+ * AbortSignal when its response closed, even after it had ended normally (a DOMException with a stack
+ * trace each time), and wrote each body through a WHATWG WritableStream chunk by chunk. Here the signal
+ * aborts only when the client leaves before the answer is complete, as tRPC 11.25's node adapter does;
+ * 11.25 cannot be used because @trpc/react-query stops at 11.19 and the three packages must share one
+ * version.
  *
  * Measured with bench/export-status-load.ts's load (autocannon, 10 connections, 5 s, 3 runs each):
  * idle, 1,700–1,780 req/s through the node adapter, 1,870–2,110 through this one; during a 1M-row XLSX
