@@ -20,7 +20,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-/** Old-generation budget of an export process or thread, in MB (package.json's `worker` script says it too). */
+/** Old-generation budget of an export process or thread, in MB (package.json's `worker` says it too). */
 export const exportHeapBudgetMb = 192;
 
 /**
