@@ -17,7 +17,8 @@ import { databaseKnowsZone } from './zone-support';
 /**
  * The database-formatted path against the JS writers, on the same query: on the demo data (formula-like
  * values, quotes, line breaks, delimiters, accents, CJK) the files are byte-identical; on rows built to
- * hit the edges COPY and papaparse treat differently (leading spaces, a BOM inside a value, `\.`) the CSV
+ * hit the edges COPY and papaparse treat differently (leading spaces, a BOM inside a value, `\.`) and the
+ * ones escaping must get right (control characters, U+FFFE, markup, backslashes before letters) the CSV
  * is identical cell by cell through Python's csv module, and the JSON byte-identical still. Every object,
  * every exportable column and every linked column, in several zones, delimiters and value styles.
  */
@@ -53,6 +54,10 @@ const edgeFirstNames = [
   '\u0001control\u001f',
   'back\\slash',
   '\u2028separator',
+  'bs\bff\fvt\vdel\u007f',
+  '\uFFFEnot characters\uFFFF',
+  '<b>&amp; ]]> "quoted" \'s',
+  '\\n\\r\\t not escapes',
 ];
 
 function python(): string | undefined {
