@@ -63,28 +63,48 @@ export function storageKeyOf(
  * Ends a run from outside its awaits. Every step of a run is raced against it, so a part that stops
  * answering (storage that never reads the body, a writer waiting for a drain that never comes, a
  * database that never replies) cannot keep the run, and its heartbeat, alive: the first failure wins.
+ *
+ * A guard's hold on the halt ends with its step. (`Promise.race` against one halt promise would leave
+ * a reaction on it per step until the run ended: a few thousand per million rows.)
  */
-function createHalt() {
-  let reject: (reason: unknown) => void = () => {};
+export function createHalt() {
   let reason: { error: unknown } | undefined;
-  const halted = new Promise<never>((_, fail) => {
-    reject = fail;
-  });
-  halted.catch(() => {}); // observed through `guard`
+  const waiting = new Set<(error: unknown) => void>();
   const controller = new AbortController();
   return {
     signal: controller.signal,
     get reason() {
       return reason?.error;
     },
+    /** Steps being raced against the halt now. */
+    get waiting() {
+      return waiting.size;
+    },
     fail(error: unknown) {
       if (reason) return;
       reason = { error };
-      reject(error);
+      for (const stop of waiting) stop(error);
+      waiting.clear();
       controller.abort(error);
     },
     guard<T>(step: Promise<T>): Promise<T> {
-      return Promise.race([step, halted]);
+      if (reason) {
+        step.catch(() => {}); // the run already failed; the step's own end no longer matters
+        return Promise.reject(reason.error);
+      }
+      return new Promise<T>((resolve, reject) => {
+        waiting.add(reject);
+        step.then(
+          (value) => {
+            waiting.delete(reject);
+            resolve(value);
+          },
+          (error: unknown) => {
+            waiting.delete(reject);
+            reject(error);
+          },
+        );
+      });
     },
   };
 }
