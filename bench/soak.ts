@@ -23,7 +23,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -32,7 +31,6 @@ import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { Redis } from 'ioredis';
 import Papa from 'papaparse';
-import postgres from 'postgres';
 import { scaleWorkspace, seedScaleWorkspace } from '../e2e/scale-workspace';
 import { migrateDatabase, openDatabase } from '../server/db/database';
 import { seedDemo } from '../server/db/seed-demo';
@@ -44,6 +42,7 @@ import {
   startS3TestServer,
 } from '../server/exports/storage/testing/s3-test-server';
 import { type CrmClient, createClient } from '../server/sdk';
+import { freePort, freshPostgres, waitForHealth } from '../server/testing/server-process';
 import type { ExportFormat, ExportSummary } from '../shared/exports';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -125,17 +124,6 @@ const percentile = (values: readonly number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 function log(message: string) {
   console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
@@ -148,12 +136,8 @@ if (!process.argv.includes('--no-build')) {
   execFileSync(process.execPath, ['scripts/build-worker.mjs'], { cwd: root, stdio: 'inherit' });
 }
 
-const databaseName = `crm_soak_${Date.now()}`;
-const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`CREATE DATABASE ${databaseName}`);
-const databaseUrl = new URL(baseUrl);
-databaseUrl.pathname = `/${databaseName}`;
-const database = await openDatabase({ databaseUrl: databaseUrl.toString() });
+const soakDatabase = await freshPostgres(baseUrl, 'crm_soak');
+const database = await openDatabase({ databaseUrl: soakDatabase.url });
 const children = new Set<ChildProcess>();
 const s3 = await startS3TestServer('crm-soak');
 const redisPrefix = `crm-soak-${randomBytes(4).toString('hex')}`;
@@ -164,8 +148,7 @@ async function cleanUp() {
   for (const child of children) child.kill('SIGKILL');
   await s3.close().catch(() => {});
   await database.close().catch(() => {});
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch(() => {});
-  await admin.end();
+  await soakDatabase.drop().catch(() => {});
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
@@ -183,7 +166,7 @@ process.on('SIGINT', () => {
 try {
   await migrateDatabase(database);
   log(
-    `seeding ${databaseName}: the demo workspaces and Initech with ${settings.initechPeople.toLocaleString('en')} people`,
+    `seeding ${soakDatabase.name}: the demo workspaces and Initech with ${settings.initechPeople.toLocaleString('en')} people`,
   );
   await seedDemo(database);
   await seedScaleWorkspace(database, settings.initechPeople);
@@ -192,7 +175,7 @@ try {
     ...process.env,
     ...s3.env('exports'),
     NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl.toString(),
+    DATABASE_URL: soakDatabase.url,
     DATA_DIR: logDir,
     APP_SECRET: randomBytes(32).toString('hex'),
     REDIS_URL: redisUrl,
@@ -221,16 +204,10 @@ try {
     return child;
   };
 
-  const waitHealthy = async (url: string) => {
-    for (let waited = 0; ; waited++) {
-      const healthy = await fetch(`${url}/api/health`)
-        .then((response) => response.ok)
-        .catch(() => false);
-      if (healthy) return;
-      if (waited > 600) throw new Error(`${url} did not start; see ${logDir}`);
-      await sleep(100);
-    }
-  };
+  const waitHealthy = (url: string) =>
+    waitForHealth(url, { timeoutMs: 60_000, pollMs: 100 }).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; see ${logDir}`);
+    });
   const webUrls: string[] = [];
   const startWeb = async (index: number) => {
     const port = await freePort();

@@ -4,15 +4,13 @@
  * waits for /api/health, runs Playwright against it, stops the server, and exits with Playwright's code.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
 import { migrateDatabase, openDatabase } from '../server/db/database';
 import { seedDemo } from '../server/db/seed-demo';
+import { freePort, freshPostgres, stopServer, waitForHealth } from '../server/testing/server-process';
 import { seedScaleWorkspace } from './scale-workspace';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -49,68 +47,12 @@ function buildClientIfNeeded(): void {
   if (build.status !== 0) throw new Error('vite build failed');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A new database next to the one DATABASE_URL names; dropped again at the end. */
-async function freshPostgres(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `crm_e2e_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const again = postgres(baseUrl, { max: 1, onnotice: () => {} });
-      await again.unsafe(`drop database if exists ${name} with (force)`);
-      await again.end();
-    },
-  };
-}
-
-async function waitForHealth(url: string, server: ChildProcess, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`server exited with code ${server.exitCode}`);
-    try {
-      const response = await fetch(`${url}/api/health`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`server did not answer ${url}/api/health within ${timeoutMs / 1000} s`);
-}
-
-function stopServer(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
-    server.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.kill('SIGTERM');
-  });
-}
-
 async function main(): Promise<number> {
   buildClientIfNeeded();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'crm-e2e-'));
-  const postgresDb = process.env.DATABASE_URL ? await freshPostgres(process.env.DATABASE_URL) : undefined;
+  const postgresDb = process.env.DATABASE_URL
+    ? await freshPostgres(process.env.DATABASE_URL, 'crm_e2e')
+    : undefined;
   let server: ChildProcess | undefined;
   try {
     log(
@@ -144,7 +86,7 @@ async function main(): Promise<number> {
         RATE_LIMIT_WRITES_PER_SECOND: '200',
       },
     });
-    await waitForHealth(baseUrl, server);
+    await waitForHealth(baseUrl, { server });
     log('server is up; running Playwright');
     const playwright = spawn('npx', ['playwright', 'test', ...process.argv.slice(2)], {
       cwd: root,

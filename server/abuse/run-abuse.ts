@@ -8,15 +8,13 @@
  * the status histogram. `ABUSE_CASES` (default 10,000 generated) and `ABUSE_SEED` repeat a run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
 import { errorCatalog, isErrorCode } from '../../shared/errors';
 import { appRouter } from '../router';
+import { freePort, freshPostgres, stopServer, waitForHealth } from '../testing/server-process';
 import {
   type AbuseCase,
   type Credentials,
@@ -33,47 +31,6 @@ const concurrency = 8;
 const started = performance.now();
 const log = (message: string) =>
   console.log(`[abuse ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function freshPostgres(baseUrl: string) {
-  const name = `crm_abuse_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
-}
-
-async function waitForHealth(url: string, server: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`server exited with code ${server.exitCode}`);
-    try {
-      if ((await fetch(`${url}/api/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error('server did not become healthy');
-}
 
 async function trpc<T>(
   url: string,
@@ -206,7 +163,9 @@ async function runCases(port: number, cases: AbuseCase[]) {
 
 async function main(): Promise<number> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'crm-abuse-'));
-  const database = process.env.DATABASE_URL ? await freshPostgres(process.env.DATABASE_URL) : undefined;
+  const database = process.env.DATABASE_URL
+    ? await freshPostgres(process.env.DATABASE_URL, 'crm_abuse')
+    : undefined;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let server: ChildProcess | undefined;
@@ -230,7 +189,7 @@ async function main(): Promise<number> {
         EXPORT_CONCURRENCY_PER_WORKSPACE: '1',
       },
     });
-    await waitForHealth(url, server);
+    await waitForHealth(url, { server, timeoutMs: 180_000 });
 
     const adminCookie = await login(url, 'admin@acme.test');
     const viewerCookie = await login(url, 'viewer@acme.test');
@@ -315,12 +274,7 @@ async function main(): Promise<number> {
     log(passed ? 'PASS' : `FAIL (${result.failures.length} failing cases; seed ${seed})`);
     return passed ? 0 : 1;
   } finally {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server?.once('exit', resolve));
-      server.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      if (server.exitCode === null) server.kill('SIGKILL');
-    }
+    if (server) await stopServer(server);
     await database
       ?.drop()
       .catch((error: unknown) => console.error('could not drop the abuse database', error));
