@@ -37,7 +37,7 @@ export interface ClaimedExport {
 }
 
 /** Serialises claims across processes on Postgres (a transaction-scoped advisory lock; an arbitrary key). */
-const claimLockKey = 7_315_220_931;
+export const claimLockKey = 7_315_220_931;
 
 /**
  * Live running exports per workspace, and every queued or abandoned export with its round. `lease` is the
@@ -67,6 +67,10 @@ const rankedWithLease = (lease: string) => `
  * Takes the next export in the fair order (see above), or nothing when no workspace with waiting work
  * has a free slot. Each claim bumps `attempts`: the fencing token every later write of the run is
  * conditioned on, so a worker that was taken over cannot overwrite the new run's state.
+ *
+ * `started_at` is `clock_timestamp()`, the moment the row is written, not `now()`, the moment the
+ * transaction began: the claim may wait for the lock, and an export that ends meanwhile is already seen
+ * as ended. With `now()` a start could read as earlier than an end it came after.
  */
 export async function claimNextExport(
   database: Database,
@@ -75,7 +79,7 @@ export async function claimNextExport(
   return database.transaction(async (query) => {
     if (database.kind === 'postgres') await query('select pg_advisory_xact_lock($1)', [claimLockKey]);
     const [claimed] = await query<ClaimedExport>(
-      `update exports set status = 'running', attempts = attempts + 1, started_at = now(), updated_at = now(),
+      `update exports set status = 'running', attempts = attempts + 1, started_at = clock_timestamp(), updated_at = now(),
          processed_rows = 0, error = null
        where id = (
            select id from (${candidates}) c where c.running < $2 order by c.round, c.created_at, c.id limit 1)

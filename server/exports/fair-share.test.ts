@@ -4,7 +4,7 @@ import type { ExportSummary } from '../../shared/exports';
 import type { CrmClient } from '../sdk';
 import { startTestApp, type TestApp } from '../testing/test-app';
 import { waitForExport } from '../testing/wait-for-export';
-import { claimNextExport } from './export-queue';
+import { claimLockKey, claimNextExport } from './export-queue';
 
 const fastLimits = { RATE_LIMIT_READS_PER_SECOND: '1000', RATE_LIMIT_WRITES_PER_SECOND: '1000' };
 
@@ -78,6 +78,63 @@ describe('the order exports are taken in, and queuePosition', () => {
     );
     assert.deepEqual(await positions(), [null, null, null, 1, 2]);
     assert.equal((await acme.exportStatus.query({ exportId: a1.id })).status, 'running');
+  });
+});
+
+describe('a claim that waits for the lock while an export ends', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ exports: { workers: false }, env: fastLimits });
+  });
+  after(() => app?.close());
+
+  test('its start is stamped after that end, which it saw (Postgres)', {
+    skip: process.env.DATABASE_URL
+      ? false
+      : 'PGlite runs one transaction at a time: no claim waits for a lock',
+  }, async () => {
+    const acme = await app.loginAs('member@acme.test');
+    const globex = await app.loginAs('admin@globex.test');
+    const policy = { leaseSeconds: 30, concurrencyPerWorkspace: 2 };
+    const [running, next] = await startMany(acme, 2);
+    assert.ok(running && next);
+    assert.equal((await claimNextExport(app.database, policy))?.id, running.id);
+    const other = await globex.startExport.mutate({ object: 'people', format: 'csv' });
+
+    // Another process holds the claim lock; this claim's transaction begins and waits for it.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const holding = app.database.transaction(async (query) => {
+      await query('select pg_advisory_xact_lock($1)', [claimLockKey]);
+      await released;
+    });
+    const claim = claimNextExport(app.database, policy);
+    for (let waited = 0; ; waited += 20) {
+      const [row] = await app.database.query<{ waiting: number }>(
+        `select count(*)::int as waiting from pg_locks where locktype = 'advisory' and not granted`,
+      );
+      if (row?.waiting === 1) break;
+      assert.ok(waited < 10_000, 'the claim waits for the lock');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await app.database.query(
+      `update exports set status = 'completed', finished_at = now(), updated_at = now() where id = $1`,
+      [running.id],
+    );
+    release();
+    await holding;
+
+    // Acme runs nothing now, so its older export is round 1 like Globex's, and goes first.
+    assert.equal((await claim)?.id, next.id, 'the claim saw the export as ended');
+    const timeline = await timelineOf(app, [running.id, next.id, other.id]);
+    const ended = timeline.find((row) => row.id === running.id)?.finished_at;
+    const started = timeline.find((row) => row.id === next.id)?.started_at;
+    assert.ok(
+      ended && started && started >= ended,
+      `started ${started?.toISOString()}, ended ${ended?.toISOString()}`,
+    );
   });
 });
 
