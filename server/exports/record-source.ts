@@ -177,13 +177,13 @@ function postgresStreamSource(database: Database, url: string): RecordSource {
       const client = postgres(url, options);
       // An export ended from outside (stalled, storage failed, shutdown) drops its connection at once:
       // the transaction would otherwise stay open on a paused socket.
-      const onAbort = () => void client.end({ timeout: 0 }).catch(() => {});
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const abort = endOnAbortOnceBegun(signal, () => void client.end({ timeout: 0 }).catch(() => {}));
       // The first failed batch, kept outside the transaction: after it the query is cancelled, and a
       // cancel that lands late (on the rollback, say) must not replace the error the caller gets.
       let failure: { error: unknown } | undefined;
       try {
         await client.begin('isolation level repeatable read read only', async (tx) => {
+          abort.begun();
           await onTotal(await countInSnapshot(tx, statement));
           const rows = tx.unsafe(statement.text, statement.parameters).values();
           let written: Promise<void> = Promise.resolve();
@@ -223,11 +223,37 @@ function postgresStreamSource(database: Database, url: string): RecordSource {
       } catch (error) {
         throw failure ? failure.error : error;
       } finally {
-        signal?.removeEventListener('abort', onAbort);
+        abort.dispose();
         await client.end({ timeout: 5 });
       }
     },
     async close() {},
+  };
+}
+
+/**
+ * Ends a reader's connection when `signal` aborts, but never while that connection is starting.
+ * postgres.js runs a query of its own first on each new connection (the array types) and attaches no
+ * handler to it: a connection ended under it rejects that query unheard, and Node ends the process on
+ * an unhandled rejection (porsager/postgres#1192 and #1205, open). Here a cancel landing just as a freed
+ * worker's next export connected did it. So until the transaction has begun an abort only counts:
+ * `begun()`, the transaction's first step, throws if the signal has aborted; after it an abort ends the
+ * connection at once.
+ */
+function endOnAbortOnceBegun(signal: AbortSignal | undefined, end: () => void) {
+  let begun = false;
+  const onAbort = () => {
+    if (begun) end();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    begun() {
+      begun = true;
+      signal?.throwIfAborted();
+    },
+    dispose() {
+      signal?.removeEventListener('abort', onAbort);
+    },
   };
 }
 
@@ -381,12 +407,13 @@ async function readFormattedFromPostgres(
   };
   // Mid-COPY the connection cannot run a ROLLBACK: it goes, and the transaction with it.
   const drop = () => void client.end({ timeout: 0 }).then(resumeSocket, resumeSocket);
-  signal?.addEventListener('abort', drop, { once: true });
+  const abort = endOnAbortOnceBegun(signal, drop);
   // The first failure of the caller's `onRows`: dropping the connection afterwards fails the transaction
   // with a connection error, which must not replace it.
   let failure: { error: unknown } | undefined;
   try {
     await client.begin('isolation level repeatable read read only', async (tx) => {
+      abort.begun();
       await tx.unsafe(`${formattingSettings}, set_config('jit', 'off', true)`, [style.timezone]);
       const [counted] = await tx
         .unsafe(count.sql, count.params as postgres.ParameterOrJSON<never>[])
@@ -415,7 +442,7 @@ async function readFormattedFromPostgres(
   } catch (error) {
     throw failure ? failure.error : error;
   } finally {
-    signal?.removeEventListener('abort', drop);
+    abort.dispose();
     await client.end({ timeout: 5 });
   }
 }
