@@ -22,7 +22,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import postgres from 'postgres';
 import { createServices, startHttp } from '../server/app';
 import { migrateDatabase, openDatabase } from '../server/db/database';
 import { seedDemo } from '../server/db/seed-demo';
@@ -31,6 +30,7 @@ import { loadEnv } from '../server/env';
 import { startExportEngine } from '../server/exports/export-engine';
 import { createLogger } from '../server/logger';
 import { type CrmClient, createClient } from '../server/sdk';
+import { freshPostgres, stopServer } from '../server/testing/server-process';
 import type { ExportFormat, ExportSummary } from '../shared/exports';
 
 export interface StatusLoadOptions {
@@ -97,16 +97,8 @@ async function main(): Promise<void> {
   const connections = Number(argument('connections') ?? 10);
 
   // A fresh database: a new one on DATABASE_URL's server (dropped at the end), or PGlite in memory.
-  const name = `crm_bench_status_${Date.now()}`;
-  let databaseUrl: string | undefined;
-  if (baseUrl) {
-    const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(baseUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-  }
+  const fresh = baseUrl ? await freshPostgres(baseUrl, 'crm_bench_status') : undefined;
+  const databaseUrl = fresh?.url;
   const database = await openDatabase({ databaseUrl });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-status-'));
   let worker: ChildProcess | undefined;
@@ -198,16 +190,11 @@ async function main(): Promise<void> {
     );
     await client.cancelExport.mutate({ exportId: started.id });
   } finally {
-    worker?.kill('SIGTERM');
-    if (worker) await new Promise((resolve) => worker?.once('exit', resolve));
+    if (worker) await stopServer(worker);
     for (const stop of stops.reverse()) await stop();
     await database.close();
     rmSync(dataDir, { recursive: true, force: true });
-    if (baseUrl) {
-      const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    }
+    await fresh?.drop();
   }
 }
 

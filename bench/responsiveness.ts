@@ -12,7 +12,6 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +20,7 @@ import postgres from 'postgres';
 import { type Database, migrateDatabase, openDatabase } from '../server/db/database';
 import { seedDemo } from '../server/db/seed-demo';
 import { seedScale } from '../server/db/seed-scale';
+import { freePort, stopServer, waitForHealth } from '../server/testing/server-process';
 import type { StartExportInput } from '../shared/exports';
 import { peakRssMb } from './proc-stats';
 
@@ -63,14 +63,6 @@ function statsOf(latencies: number[]): Stats {
   return { samples: sorted.length, p50: round(at(50)), p99: round(at(99)), max: round(sorted.at(-1) ?? 0) };
 }
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 async function peopleIn(database: Database): Promise<number> {
   const [row] = await database.query<{ count: number }>(
     `select count(*)::int as count from people p join workspaces w on w.id = p.workspace_id where w.slug = 'acme'`,
@@ -105,26 +97,8 @@ async function startServer(
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/api/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error('the server did not start within 120 s');
-    await sleep(200);
-  }
-  return {
-    url,
-    pid: child.pid,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  await waitForHealth(url, { server: child, timeoutMs: 120_000, pollMs: 200 });
+  return { url, pid: child.pid, stop: () => stopServer(child) };
 }
 
 async function login(url: string): Promise<string> {
