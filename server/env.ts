@@ -57,6 +57,8 @@ export const envSchema = z.object({
   EXPORT_STALL_SECONDS: positiveInt.default(300),
   /** Sleeps this long after every batch: for demos of progress and cancel, and the worker-crash test. */
   EXPORT_THROTTLE_MS: z.coerce.number().int().min(0).default(0),
+  /** Nice value of the threads that run exports (export-priority.ts): the web gets the CPU first. */
+  EXPORT_NICE: z.coerce.number().int().min(0).max(19).default(10),
   EXPORT_SCHEDULE_POLL_SECONDS: positiveInt.default(5),
   EXPORT_SCHEDULE_ATTEMPTS: positiveInt.max(10).default(3),
   EXPORT_SCHEDULE_RETRY_SECONDS: positiveInt.default(60),
@@ -146,6 +148,10 @@ export const envDocs: Record<EnvVariable, { meaning: string; shownDefault?: stri
     meaning: 'a running export whose processed rows have not moved this long is failed (`EXPORT_STALLED`)',
   },
   EXPORT_THROTTLE_MS: { meaning: 'pause after every batch (demos of progress and cancel; tests)' },
+  EXPORT_NICE: {
+    meaning:
+      'nice value (0–19) of the threads that run exports on Postgres: requests get the CPU first when both want it; 0 = same as the web',
+  },
   EXPORT_SCHEDULE_POLL_SECONDS: {
     meaning: 'how often each process looks for due scheduled exports (each due run starts exactly once)',
   },

@@ -3,6 +3,7 @@ import { createServices } from './app';
 import { openDatabase } from './db/database';
 import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
+import { lowerExportPriority } from './exports/export-priority';
 import { createLogger } from './logger';
 import { metricsSnapshot } from './metrics/metrics';
 
@@ -17,6 +18,7 @@ const port = parentPort;
 if (!port) throw new Error('export-thread.ts runs as a worker thread (npm start on Postgres)');
 const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL).child({ thread: 'exports' });
+lowerExportPriority(env.EXPORT_NICE, { sharesProcessWithWeb: true }, logger);
 const database = await openDatabase({ databaseUrl: env.DATABASE_URL });
 const engine = await startExportEngine(createServices(env, database, logger), { workers: true });
 port.on('message', (message: unknown) => {

@@ -2,6 +2,7 @@ import { createServices, openAppDatabase } from './app';
 import { loadEnvOrExit } from './env';
 import { startExportEngine } from './exports/export-engine';
 import { allowExportHeapGrowth } from './exports/export-heap';
+import { lowerExportPriority } from './exports/export-priority';
 import { createLogger } from './logger';
 import { startMetricsServer } from './metrics/http-metrics';
 import { startExportScheduler } from './schedules/scheduler';
@@ -14,6 +15,7 @@ import { startExportScheduler } from './schedules/scheduler';
 allowExportHeapGrowth();
 const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL);
+lowerExportPriority(env.EXPORT_NICE, { sharesProcessWithWeb: false }, logger);
 if (!env.DATABASE_URL)
   logger.warn('no DATABASE_URL: this worker uses its own PGlite database under DATA_DIR');
 const database = await openAppDatabase(env);
