@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import type { AttributeSpec, ObjectSlug } from '../../shared/catalog';
 import type { CrmRecord } from '../../shared/records';
@@ -16,6 +15,7 @@ import {
   selectRecordPage,
 } from '../records/record-query';
 import { recordReader } from '../records/record-shape';
+import { countInSlices } from './count-in-slices';
 import type { ResolvedQuery } from './export-plan';
 import { copyStatement } from './formatted/copy-statement';
 import { buildFormattedSelect, type SqlFormat, type SqlValueStyle } from './formatted/formatted-select';
@@ -490,30 +490,3 @@ async function readFormattedFromPglite(database: Database, options: FormattedRea
  */
 const formattingSettings =
   "select set_config('TimeZone', $1, true), set_config('standard_conforming_strings', 'on', true)";
-
-/** Rows counted per query by `countInSlices`. */
-const countSliceRows = 20_000;
-
-/**
- * The rows of the query on PGlite, counted a slice of the sort index at a time with a turn for the web
- * between slices: one `count(*)` of 200k people held the web's thread for up to ~390 ms. Each slice finds
- * where the next one starts (as a page does, from the ids alone); the last slice is counted.
- */
-async function countInSlices(database: Database, query: ResolvedQuery): Promise<number> {
-  let counted = 0;
-  let after: CursorValues | undefined;
-  for (;;) {
-    const [end] = await database.rows<Record<string, unknown>>(
-      buildPageEnd(database.db, query, { after, limit: countSliceRows }).getSQL(),
-    );
-    await yieldToEventLoop();
-    if (!end) break;
-    counted += countSliceRows;
-    after = cursorValuesOf(query, end);
-  }
-  const rest = buildRecordSelect(database.db, query, { attributes: [], after, sortValues: false });
-  const [row] = await database.rows<{ total: number | string }>(
-    sql`select count(*) as total from (${rest.getSQL()}) slice`,
-  );
-  return counted + Number(row?.total ?? 0);
-}
