@@ -86,16 +86,31 @@ async function seedTo(database: Database, people: number): Promise<void> {
   console.log(`seeded ${seeded.rows} rows in ${seeded.seconds.toFixed(1)} s`);
 }
 
+/** The Node flags `npm start` runs with (its script in package.json), so the server here gets them too. */
+function npmStartNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (scripts.start ?? '').split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'scripts/start.mjs')
+    throw new Error(`npm start is no longer "node [flags] scripts/start.mjs": ${scripts.start}`);
+  return words.slice(1, -1);
+}
+
 /** `npm start`'s server, in a process of its own, on `env`; resolves once /api/health answers. */
 async function startServer(
   env: Record<string, string>,
 ): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', 'dist/server.mjs'], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--enable-source-maps', ...npmStartNodeFlags(), 'dist/server.mjs'],
+    {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, { server: child, timeoutMs: 120_000, pollMs: 200 });
   return { url, pid: child.pid, stop: () => stopServer(child) };
