@@ -55,8 +55,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
  * starts: every MB here is resident for the life of the server. Below the working set of an export, each
  * miss is a synchronous file read on the web's thread (about 20 µs on this machine): exporting 200k people
  * (a 42 MB table and an 11 MB sort index) at 32 MB read ~146k pages, 2.9 s of a 5.7 s export; at 64 MB the
- * export ran at 54–58k rows/s instead of 35–43k. At Postgres's default of 128 MB the server peaked at
- * 498 MB; at 64 MB, 339–357 MB with `npm start`'s one V8 helper thread (scripts/start.mjs says why).
+ * export ran at 48–61k rows/s instead of 35–43k. At Postgres's default of 128 MB the server peaked at
+ * 498 MB; at 64 MB, 354–359 MB with `npm start`'s one V8 helper thread (scripts/start.mjs says why).
  * Measured with `npm run bench:responsiveness -- --only pglite`.
  */
 const pgliteSettings = { postgresqlconf: ['shared_buffers=64MB'] };
