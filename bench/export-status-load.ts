@@ -32,6 +32,7 @@ import { createLogger } from '../server/logger';
 import { type CrmClient, createClient } from '../server/sdk';
 import { freshPostgres, stopServer } from '../server/testing/server-process';
 import type { ExportFormat, ExportSummary } from '../shared/exports';
+import { ownChild } from './owned-children';
 
 export interface StatusLoadOptions {
   /** The app's base URL, e.g. http://127.0.0.1:3000. */
@@ -133,17 +134,19 @@ async function main(): Promise<void> {
     const engine = await startExportEngine(services, { workers: database.kind === 'pglite' });
     stops.push(() => engine.stop());
     if (databaseUrl) {
-      worker = spawn(process.execPath, ['--import', 'tsx', 'server/worker.ts'], {
-        cwd: root,
-        env: {
-          ...process.env,
-          DATABASE_URL: databaseUrl,
-          DATA_DIR: dataDir,
-          APP_SECRET: env.APP_SECRET,
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
+      worker = ownChild(
+        spawn(process.execPath, ['--import', 'tsx', 'server/worker.ts'], {
+          cwd: root,
+          env: {
+            ...process.env,
+            DATABASE_URL: databaseUrl,
+            DATA_DIR: dataDir,
+            APP_SECRET: env.APP_SECRET,
+            LOG_LEVEL: 'warn',
+          },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        }),
+      );
     }
 
     const login = await fetch(`${app.url}/trpc/auth.login`, {

@@ -34,6 +34,7 @@ import { createLogger } from '../server/logger';
 import { createClient } from '../server/sdk';
 import type { ExportFormat } from '../shared/exports';
 import { measureStatusLoad } from './export-status-load';
+import { ownChild } from './owned-children';
 import { cpuSeconds, peakRssMb, postgresCpuMeter } from './proc-stats';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -171,17 +172,19 @@ async function main() {
     'dist/worker.mjs',
   ];
   for (const format of formats) {
-    const worker: ChildProcess = spawn(process.execPath, workerArgs, {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: url.toString(),
-        DATA_DIR: dataDir,
-        APP_SECRET: env.APP_SECRET,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const worker: ChildProcess = ownChild(
+      spawn(process.execPath, workerArgs, {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: url.toString(),
+          DATA_DIR: dataDir,
+          APP_SECRET: env.APP_SECRET,
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
     // Timing starts once the worker is listening for jobs: its boot is not part of an export.
     await workerReady(worker);
     let request: Parameters<typeof client.startExport.mutate>[0] = { object: 'people', format };
@@ -234,11 +237,13 @@ async function main() {
   // exportStatus under load while a 1M-row export runs (one more XLSX export, the longest, so the load
   // fits in it): autocannon in a worker thread of this process, against this process's web server.
   {
-    const worker: ChildProcess = spawn(process.execPath, workerArgs, {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: url.toString(), DATA_DIR: dataDir, APP_SECRET: env.APP_SECRET },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const worker: ChildProcess = ownChild(
+      spawn(process.execPath, workerArgs, {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: url.toString(), DATA_DIR: dataDir, APP_SECRET: env.APP_SECRET },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
     await workerReady(worker);
     const summary = await client.startExport.mutate({ object: 'people', format: 'xlsx' });
     let status = summary;
@@ -313,13 +318,11 @@ async function main() {
   }
   // Baseline 3: exceljs streaming writer fed rows from memory, in a process of its own.
   if (formats.includes('xlsx')) {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bench/export.ts', '--xlsx-baseline', String(total)],
-      {
+    const child = ownChild(
+      spawn(process.execPath, ['--import', 'tsx', 'bench/export.ts', '--xlsx-baseline', String(total)], {
         cwd: root,
         stdio: ['ignore', 'pipe', 'inherit'],
-      },
+      }),
     );
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -22,6 +22,7 @@ import { seedDemo } from '../server/db/seed-demo';
 import { seedScale } from '../server/db/seed-scale';
 import { freePort, stopServer, waitForHealth } from '../server/testing/server-process';
 import type { StartExportInput } from '../shared/exports';
+import { ownChild } from './owned-children';
 import { peakRssMb } from './proc-stats';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -102,14 +103,12 @@ async function startServer(
   env: Record<string, string>,
 ): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--enable-source-maps', ...npmStartNodeFlags(), 'dist/server.mjs'],
-    {
+  const child: ChildProcess = ownChild(
+    spawn(process.execPath, ['--enable-source-maps', ...npmStartNodeFlags(), 'dist/server.mjs'], {
       cwd: root,
       env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
-    },
+    }),
   );
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, { server: child, timeoutMs: 120_000, pollMs: 200 });

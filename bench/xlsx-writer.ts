@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { ExportColumn } from '../server/exports/writers/cell-values';
 import { createXlsxWriter } from '../server/exports/writers/xlsx-writer';
 import type { CrmRecord } from '../shared/records';
+import { ownChild } from './owned-children';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -144,10 +145,11 @@ async function child(kind: string): Promise<void> {
 
 async function measure(kind: string): Promise<Measured> {
   const forwarded = ['--rows', String(rows), '--timezone', timezone, ...(level ? ['--level', level] : [])];
-  const running = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bench/xlsx-writer.ts', '--child', kind, ...forwarded],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  const running = ownChild(
+    spawn(process.execPath, ['--import', 'tsx', 'bench/xlsx-writer.ts', '--child', kind, ...forwarded], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
   );
   let output = '';
   running.stdout?.on('data', (chunk: Buffer) => {
