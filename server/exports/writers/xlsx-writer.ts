@@ -20,6 +20,14 @@
  * ~200 MB/s): ~17 % of this writer's CPU in a profile; Node's zlib.crc32 (20.15+) is ~15× as fast, so
  * that is the next place to look.
  *
+ * The zip stays on the export's thread. Measured on 1M people (bench:export --formats xlsx, paired runs,
+ * 2026-11-29; not kept): yazl on a worker thread of its own, the sheet XML moved there as transferred
+ * buffers and the zip sent back in 64 kB messages, took 14.8 and 13.5 s against 16.9 and 16.7 s here
+ * (1.15–1.24×: CRC-32 and zlib's per-chunk callbacks leave this thread, but its postMessage calls cost
+ * ~1.5 s), and the worker's peak RSS rose from 215–227 MB to 241–250 MB, against the 250 MB target;
+ * from memory (bench:xlsx) it was no faster (7.73 s against 7.78 s). Stubbing out yazl's CRC-32 alone
+ * took the export from 16.7–18.9 s to 15.7 s; CRC-32 and deflate both, 12.6 s.
+ *
  * The file keeps what the exceljs writer gave: a sheet per 1,048,575 rows named after the export, a bold
  * frozen header with an autofilter, column widths by type, numbers as numbers, dates and timestamps as
  * real dates (wall clock of the requested zone), every other value as a string cell (leading zeros
