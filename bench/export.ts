@@ -416,8 +416,7 @@ function ratioCheck(target: string, ours: number | undefined, base: number | und
   } as const;
 }
 
-function cpuCheck(ours: number | undefined, base: number | undefined): TargetCheck {
-  const target = "CSV export's Postgres CPU <= 1.5x plain-table COPY's";
+function cpuCheck(target: string, ours: number | undefined, base: number | undefined): TargetCheck {
   if (ours === undefined || base === undefined)
     return { target, measured: 'format or baseline not run', status: 'not measured' };
   return {
@@ -451,7 +450,18 @@ function checkTargets(
       numberOf(plainCopy, 'rowsPerSecond'),
       0.6,
     ),
-    cpuCheck(numberOf(csv, 'postgresCpuSeconds'), numberOf(plainCopy, 'postgresCpuSeconds')),
+    cpuCheck(
+      "CSV export's Postgres CPU <= 1.5x plain-table COPY's",
+      numberOf(csv, 'postgresCpuSeconds'),
+      numberOf(plainCopy, 'postgresCpuSeconds'),
+    ),
+    // Not the issue's target: the export keeps `*.list`'s order, and sorting alone costs the plain table
+    // 1.4-1.5x its unordered COPY's CPU; this says what the joins and the formatting add on top.
+    cpuCheck(
+      "(reference) the same against the plain-table COPY in the export's order",
+      numberOf(csv, 'postgresCpuSeconds'),
+      numberOf(baseline('COPY (plain table, export order) TO STDOUT WITH CSV'), 'postgresCpuSeconds'),
+    ),
     ratioCheck(
       'XLSX >= 4x bare exceljs writer rows/s',
       numberOf(exportOf(results, 'xlsx'), 'rowsPerSecond'),
