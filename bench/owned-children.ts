@@ -5,6 +5,7 @@
  * (CPU, peak RSS) silently describe an idle process.
  */
 import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 
 const owned = new Set<ChildProcess>();
 
@@ -12,7 +13,7 @@ process.once('exit', () => {
   for (const child of owned) child.kill('SIGKILL');
 });
 for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => process.exit(128 + (signal === 'SIGTERM' ? 15 : 1)));
+  process.once(signal, () => process.exit(128 + constants.signals[signal]));
 }
 
 /** `child`, killed with this process unless it has exited by then. */
